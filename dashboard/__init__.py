@@ -1,0 +1,1 @@
+"""NPNRU programme dashboard: facts database, reconciliation checks and Dash app."""

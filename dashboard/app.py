@@ -1,0 +1,64 @@
+"""App factory. `server` is the Flask app for gunicorn: `gunicorn dashboard.app:server`."""
+
+from __future__ import annotations
+
+import importlib
+
+import dash
+import dash_bootstrap_components as dbc  # noqa: F401  (registers the component suite)
+from dash import Dash
+
+from . import db, ids
+from .callbacks import register_url_sync
+from .cli import ensure_database
+from .components import shell
+from .config import REPO_DIR, get_settings
+from .queries.common import source_info, territories
+
+#: Page modules under dashboard/pages, each calling `dash.register_page`.
+PAGE_MODULES = ("overview",)
+
+
+def _shell() -> object:
+    """The page shell, rendered per request so that a rebuilt database shows at once."""
+    cur = db.cursor()
+    regions = [(r.code, r.name) for r in territories(cur).itertuples() if r.kind == "section"]
+    info = source_info(cur)
+    return shell.layout(regions, info.source_line, info.data_date)
+
+
+def create_app() -> Dash:
+    """Create the Dash app (pages, callbacks, assets) on the database of the settings.
+
+    The database is built from `data/` first if its file is missing.
+    """
+    settings = get_settings()
+    ensure_database(settings.data_dir, settings.db_path)
+    app = Dash(
+        __name__,
+        use_pages=True,
+        pages_folder="",
+        assets_folder=str(REPO_DIR / "assets"),
+        title="NPNRU · Action Logement",
+        update_title=None,
+        suppress_callback_exceptions=True,
+        serve_locally=True,
+    )
+    for module in PAGE_MODULES:
+        importlib.import_module(f"{__package__}.pages.{module}")
+    app.layout = _shell
+    nav_pages = {
+        ids.nav_link(page["module"].split(".")[-1]): page["relative_path"]
+        for page in dash.page_registry.values()
+        if page.get("path_template") is None and page.get("nav", True)
+    }
+    register_url_sync(app, nav_pages)
+    if settings.debug:
+        app.enable_dev_tools(debug=True)
+    # Dash registers its JavaScript bundles while rendering the index page. Render it once now,
+    # so that every gunicorn worker serves them even if another worker served the index.
+    app.server.test_client().get("/")
+    return app
+
+
+server = create_app().server

@@ -1,0 +1,77 @@
+"""The app shell: navigation bar built from the page registry, footer, shared stores."""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from .. import ids
+
+
+def navbar(regions: list[tuple[str, str]]) -> dbc.Navbar:
+    """Links to every registered page (in `order`), plus a menu of the region pages."""
+    pages = [p for p in dash.page_registry.values() if p.get("path_template") is None and p.get("nav", True)]
+    links = [
+        dbc.NavItem(
+            dbc.NavLink(p["name"], href=p["relative_path"], id=ids.nav_link(p["module"].split(".")[-1]), active="exact")
+        )
+        for p in sorted(pages, key=lambda p: p["order"])
+    ]
+    menu = dbc.DropdownMenu(
+        [dbc.DropdownMenuItem(name, href=f"/region/{code}") for code, name in regions],
+        label="Régions",
+        nav=True,
+        in_navbar=True,
+        id="nav-regions-menu",
+    )
+    return dbc.Navbar(
+        dbc.Container(
+            [
+                dbc.NavbarBrand(["NPNRU ", html.Span("· Action Logement", className="fw-light")], href="/"),
+                dbc.NavbarToggler(id="navbar-toggler"),
+                dbc.Collapse(
+                    dbc.Nav([*links[:-1], menu, links[-1]] if links else [menu], navbar=True),
+                    id="navbar-collapse",
+                    navbar=True,
+                ),
+            ],
+            fluid=True,
+        ),
+        color="dark",
+        dark=True,
+        className="mb-3",
+        id=ids.NAVBAR,
+    )
+
+
+def footer(source_line: str, data_date: str) -> html.Footer:
+    return html.Footer(
+        dbc.Container(
+            html.Small(
+                [
+                    source_line,
+                    " · ",
+                    data_date,
+                    " · Chiffres tels que publiés, sans correction : "
+                    "les incohérences du rapport sont listées dans « Qualité des données ».",
+                ]
+            ),
+            fluid=True,
+        ),
+        className="footer py-3 mt-4 text-muted",
+        id=ids.FOOTER,
+    )
+
+
+def layout(regions: list[tuple[str, str]], source_line: str, data_date: str) -> html.Div:
+    """The whole page: navbar, the current page's content, footer, and the shared stores."""
+    return html.Div(
+        [
+            navbar(regions),
+            dbc.Container(dash.page_container, fluid=True, className="page"),
+            footer(source_line, data_date),
+            dcc.Store(id=ids.FILTERS),
+            dcc.Store(id=ids.URL_SYNC),
+        ]
+    )

@@ -1,0 +1,59 @@
+"""French number, unit and period formatting shared by the CLI, the checks and the UI."""
+
+from __future__ import annotations
+
+import math
+
+#: Thousands separator: the narrow no-break space of French typography.
+THOUSANDS = "\u202f"
+#: Plotly's `layout.separators`: decimal mark then thousands separator.
+PLOTLY_SEPARATORS = "," + THOUSANDS
+
+UNIT_SYMBOLS = {
+    "EUR": "€",
+    "MEUR": "M€",
+    "GEUR": "Md€",
+    "COUNT": "",
+    "MILLION": "millions",
+    "PCT": "%",
+    "M2": "m²",
+    "HA": "ha",
+}
+
+
+def format_number(value: float | None, decimals: int | None = None) -> str:
+    """`12411` -> `12 411`, `56.6` -> `56,6`; decimals default to what the value needs (max 2)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "non publié"
+    if math.isinf(value):
+        return "∞"
+    if decimals is None:
+        decimals = 0
+        for candidate in (0, 1, 2, 3):
+            if abs(round(value, candidate) - value) < 1e-9:
+                decimals = candidate
+                break
+        else:
+            decimals = 2
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", THOUSANDS)
+
+
+def format_value(value: float | None, unit: str, decimals: int | None = None) -> str:
+    """A number with its unit in French: `1 414 M€`, `76 %`, `12 411`."""
+    text = format_number(value, decimals)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return text
+    symbol = UNIT_SYMBOLS.get(unit, unit)
+    return f"{text}\u00a0{symbol}" if symbol else text
+
+
+def format_period(code: str) -> str:
+    """`2024` -> `en 2024`, `2018..2024` -> `cumul 2018-2024`, `@2024-12-31` -> `au 31/12/2024`."""
+    if code.startswith("@"):
+        year, month, day = code[1:].split("-")
+        return f"au {day}/{month}/{year}"
+    if ".." in code:
+        first, last = code.split("..")
+        return f"cumul {first}-{last}"
+    return f"en {code}"

@@ -1,0 +1,48 @@
+"""Every component id of the app, shared by the pages, the callbacks and the tests."""
+
+from __future__ import annotations
+
+# Shell
+NAVBAR = "navbar"
+FOOTER = "footer"
+FILTERS = "filters-store"
+URL_SYNC = "url-sync"
+SYNTHETIC_BANNER = "synthetic-banner"
+PRESENTATION_TOGGLE = "presentation-toggle"
+
+
+def nav_link(page: str) -> str:
+    """Id of the navigation link of a page (its href follows the filters)."""
+    return f"nav-{page}"
+
+
+def filter_control(name: str) -> dict[str, str]:
+    """A filter control; its value is mirrored into the URL query string under `name`."""
+    return {"type": "filter", "name": name}
+
+
+def chart(name: str) -> str:
+    """The dcc.Graph of a chart."""
+    return f"chart-{name}"
+
+
+def csv_button(name: str) -> dict[str, str]:
+    return {"type": "csv-button", "chart": name}
+
+
+def csv_download(name: str) -> dict[str, str]:
+    return {"type": "csv-download", "chart": name}
+
+
+# Overview
+KPI_GRID = "overview-kpis"
+
+# Map
+MAP_SELECTION = "map-selection"
+
+# Region page
+REGION_CONTENT = "region-content"
+
+# Quality page
+FINDINGS_TABLE = "findings-table"
+FINDINGS_COUNT = "findings-count"

@@ -1,0 +1,124 @@
+"""Vue d'ensemble: the national key figures as printed, and a ranking of the regions."""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import Input, Output, callback, html
+
+from .. import db, ids
+from ..components.chart_card import chart_card
+from ..components.controls import filter_bar, measure_control, regions_control
+from ..components.kpi import kpi_card
+from ..exports import register_export
+from ..figures.bars import ChartContext, ranking_bar
+from ..filters import Filters, from_query, from_store
+from ..formatting import format_value
+from ..indicators import INDICATORS
+from ..queries.common import indicator_values, section_codes, source_info, territories
+from ..queries.overview import findings_by_severity, national_kpis
+from ..synthetic import synthetic_shown
+
+RANKING = "ranking"
+
+
+def chart_context(cur) -> ChartContext:
+    info = source_info(cur)
+    return ChartContext(info.source_line, info.data_date, synthetic_shown(cur))
+
+
+def _printed(row: pd.Series) -> str:
+    if pd.isna(row["value_text"]):
+        return "non publié"
+    hedge = "" if pd.isna(row["qualifier"]) else f"{row['qualifier']} "
+    unit = "" if row["unit"] == "COUNT" else f"\u00a0{row['unit_symbol']}"
+    return f"{hedge}{row['value_text']}{unit}"
+
+
+def _detail(row: pd.Series) -> tuple[str | None, str]:
+    if pd.isna(row["regions_sum"]) or not row["regions_count"]:
+        return None, "text-muted"
+    unit = "COUNT" if pd.isna(row["unit"]) or row["unit"] == "COUNT" else "MEUR"
+    partial = "" if row["regions_count"] == row["regions_total"] else f" ({row['regions_count']} publiées)"
+    text = f"Somme des sections{partial} : {format_value(round(row['regions_sum'], 2), unit)}"
+    if row["contradicted"]:
+        return text + " ⚠ incohérent", "text-danger fw-semibold"
+    return text, "text-muted"
+
+
+def kpi_grid(cur) -> dbc.Row:
+    cards = []
+    for row in national_kpis(cur).to_dict("records"):
+        detail, detail_class = _detail(pd.Series(row))
+        cards.append(
+            kpi_card(
+                f"kpi-{row['key']}",
+                row["label"],
+                _printed(pd.Series(row)),
+                quote=row["quote"],
+                section=row["section_title"],
+                detail=detail,
+                detail_class=detail_class,
+            )
+        )
+    return dbc.Row(cards, id=ids.KPI_GRID)
+
+
+def layout(**query: str) -> html.Div:
+    cur = db.cursor()
+    filters = from_query(query, section_codes(cur))
+    regions = [(r.code, r.name) for r in territories(cur).itertuples() if r.kind == "section"]
+    counts = findings_by_severity(cur)
+    return html.Div(
+        [
+            html.H1("Vue d'ensemble du programme", className="h3"),
+            html.P(
+                "Chiffres nationaux tels que publiés dans le bilan 2024, avec leur citation (survol ou clic), "
+                "et la somme des 13 sections régionales pour comparaison.",
+                className="text-muted",
+            ),
+            kpi_grid(cur),
+            dbc.Alert(
+                [
+                    f"{sum(counts.values())} incohérences relevées entre les chiffres publiés "
+                    f"({counts.get('high', 0)} élevées, {counts.get('medium', 0)} moyennes, "
+                    f"{counts.get('low', 0)} faibles). ",
+                    html.A("Voir la qualité des données", href="/qualite", className="alert-link"),
+                ],
+                color="warning" if counts.get("high") else "light",
+                className="py-2",
+            ),
+            html.H2("Classement des territoires", className="h5 mt-3"),
+            filter_bar(measure_control(filters.measure), regions_control(regions, filters.regions)),
+            chart_card(RANKING, "classement-territoires"),
+        ]
+    )
+
+
+@register_export(RANKING)
+def ranking_data(cur, filters: Filters) -> pd.DataFrame:
+    data = indicator_values(cur, filters.measure)
+    indicator = INDICATORS[filters.measure]
+    return data.rename(
+        columns={
+            "region_code": "code_territoire",
+            "region_name": "territoire",
+            "value": f"{indicator.label} ({indicator.unit})",
+        }
+    )
+
+
+@callback(Output(ids.chart(RANKING), "figure"), Input(ids.FILTERS, "data"))
+def update_ranking(store: object):
+    cur = db.cursor()
+    filters = from_store(store, section_codes(cur))
+    return ranking_bar(
+        indicator_values(cur, filters.measure),
+        INDICATORS[filters.measure],
+        chart_context(cur),
+        highlight=filters.regions,
+    )
+
+
+dash.register_page(__name__, path="/", name="Vue d'ensemble", order=0, title="Vue d'ensemble · NPNRU", layout=layout)

@@ -1,0 +1,1 @@
+"""Pure query functions: (cursor, validated arguments) -> DataFrame. SQL takes `?` parameters only."""
