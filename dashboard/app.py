@@ -16,7 +16,7 @@ from .config import REPO_DIR, get_settings
 from .queries.common import source_info, territories
 
 #: Page modules under dashboard/pages, each calling `dash.register_page`.
-PAGE_MODULES = ("overview",)
+PAGE_MODULES = ("overview", "prets", "droits", "contreparties", "carte", "region", "qualite")
 
 
 def _shell() -> object:

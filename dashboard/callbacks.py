@@ -35,6 +35,7 @@ function (data) {
     var paths = %s;
     var skip = window.dash_clientside.no_update;
     if (!data) { return [skip].concat(paths.map(function () { return skip; })); }
+    window.__npnruPath = window.location.pathname;
     var target = window.location.pathname + (data.query || "");
     if (window.location.pathname + window.location.search !== target) {
         window.history.pushState({}, "", target);

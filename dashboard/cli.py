@@ -1,10 +1,11 @@
-"""Command line: `python -m dashboard [build|check|serve]`."""
+"""Command line: `python -m dashboard [build|check|serve|import|demo-data]`."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -95,6 +96,60 @@ def _check(data_dir: Path, db_path: Path, as_json: bool) -> int:
     return 0
 
 
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date in the form YYYY-MM-DD: {text!r}") from exc
+
+
+def _import(args: argparse.Namespace, db_path: Path) -> int:
+    from .extracts.issues import ExtractError, ImportRefused
+    from .extracts.store import import_extract
+
+    try:
+        result = import_extract(
+            args.operations, args.disbursements, args.as_of, db_path, replace=args.replace, synthetic=args.synthetic
+        )
+    except ExtractError as exc:
+        print(f"Import refused, {db_path} left unchanged.\n{exc}", file=sys.stderr)
+        return 1
+    except ImportRefused as exc:
+        print(f"Import refused: {exc}", file=sys.stderr)
+        return 1
+    for file, columns in result.ignored_columns.items():
+        print(f"{file}: ignored unknown column(s): {', '.join(columns)}", file=sys.stderr)
+    replaced = f", replacing snapshot {result.replaced_snapshot_id}" if result.replaced_snapshot_id else ""
+    print(
+        f"Imported snapshot {result.snapshot_id} as of {result.as_of.isoformat()} into {db_path}{replaced}"
+        f"{' (synthetic data)' if result.synthetic else ''}: "
+        f"{format_number(result.operations)} operations, "
+        f"{format_number(float(result.engaged_total_eur), 2)} EUR engaged, "
+        f"{format_number(result.reservation_rights)} reservation rights; {format_number(result.disbursements)} "
+        f"disbursements, {format_number(float(result.disbursed_total_eur), 2)} EUR disbursed "
+        f"({result.seconds:.1f} s)."
+    )
+    return 0
+
+
+def _demo_data(args: argparse.Namespace, data_dir: Path, db_path: Path) -> int:
+    from .extracts.generator import GeneratorError, generate
+
+    try:
+        ensure_database(data_dir, db_path)
+        result = generate(db_path, args.operations, args.seed, args.out, args.as_of)
+    except (SourceError, GeneratorError) as exc:
+        print(f"demo-data failed: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"Wrote {format_number(result.operations)} synthetic operations and {format_number(result.disbursements)} "
+        f"disbursements as of {result.as_of.isoformat()} to {result.folder}/ (marked SYNTHETIC). Import them with: "
+        f"python -m dashboard import {result.folder}/operations.csv {result.folder}/disbursements.csv "
+        f"--as-of {result.as_of.isoformat()}"
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of `python -m dashboard`."""
     parser = argparse.ArgumentParser(prog="python -m dashboard", description="NPNRU programme dashboard")
@@ -103,8 +158,41 @@ def main(argv: list[str] | None = None) -> int:
     check = commands.add_parser("check", help="print the reconciliation findings")
     check.add_argument("--json", action="store_true", help="print the findings as JSON")
     commands.add_parser("serve", help="build the database if missing and serve the dashboard (default)")
+    extract = commands.add_parser(
+        "import",
+        help="import a weekly operations extract as a new dated snapshot of the operations database",
+        description="Validate the files completely, then add them to the operations database (NPNRU_OPERATIONS_DB, "
+        "default data/operations.duckdb) as one snapshot, atomically. Any problem is listed and nothing is written.",
+    )
+    extract.add_argument("operations", type=Path, help="operations file (.csv or .xlsx)")
+    extract.add_argument(
+        "disbursements",
+        type=Path,
+        nargs="?",
+        help="disbursements file (.csv or .xlsx); default: the 'disbursements' sheet of an .xlsx operations file",
+    )
+    extract.add_argument("--as-of", required=True, type=_iso_date, help="date of the extract (YYYY-MM-DD)")
+    extract.add_argument("--replace", action="store_true", help="replace the snapshot of that date if there is one")
+    extract.add_argument("--synthetic", action="store_true", help="flag the snapshot as synthetic data")
+    demo = commands.add_parser(
+        "demo-data",
+        help="write synthetic operations.csv and disbursements.csv calibrated on the report's figures",
+    )
+    demo.add_argument("--operations", type=int, default=2000, help="operations engaged up to the report date")
+    demo.add_argument("--seed", type=int, default=0, help="random seed: the same seed gives the same files")
+    demo.add_argument("--out", type=Path, required=True, help="folder to write the files to")
+    demo.add_argument(
+        "--as-of",
+        type=_iso_date,
+        default=None,
+        help="extract date, from the report date (default) to one year later; later dates add the following weeks",
+    )
     args = parser.parse_args(argv)
     settings = get_settings()
+    if args.command == "import":
+        return _import(args, settings.operations_db_path)
+    if args.command == "demo-data":
+        return _demo_data(args, settings.data_dir, settings.db_path)
     if args.command == "build":
         return _build(settings.data_dir, settings.db_path)
     if args.command == "check":

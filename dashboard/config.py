@@ -10,6 +10,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_DIR = PACKAGE_DIR.parent
 DATA_DIR = REPO_DIR / "data"
 DEFAULT_DB_PATH = DATA_DIR / "npnru.duckdb"
+DEFAULT_OPERATIONS_DB_PATH = DATA_DIR / "operations.duckdb"
 
 
 @dataclass(frozen=True)
@@ -21,14 +22,16 @@ class Settings:
     debug: bool
     host: str
     port: int
+    operations_db_path: Path = DEFAULT_OPERATIONS_DB_PATH
 
 
 def get_settings() -> Settings:
-    """Read the settings from the environment (`NPNRU_DB`, `NPNRU_DATA_DIR`, `DASH_DEBUG`, ...)."""
+    """Read the settings from the environment (`NPNRU_DB`, `NPNRU_OPERATIONS_DB`, `NPNRU_DATA_DIR`, ...)."""
     return Settings(
         db_path=Path(os.environ.get("NPNRU_DB") or DEFAULT_DB_PATH),
         data_dir=Path(os.environ.get("NPNRU_DATA_DIR") or DATA_DIR),
         debug=os.environ.get("DASH_DEBUG") == "1",
         host=os.environ.get("NPNRU_HOST", "127.0.0.1"),
         port=int(os.environ.get("NPNRU_PORT", "8050")),
+        operations_db_path=Path(os.environ.get("NPNRU_OPERATIONS_DB") or DEFAULT_OPERATIONS_DB_PATH),
     )

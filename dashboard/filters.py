@@ -98,6 +98,8 @@ def validate(raw: Mapping[str, object], region_codes: Iterable[str]) -> Filters:
                 rejected.append(f"valeur ignorée pour « {name} » : {str(item)[:MAX_VALUE_LENGTH]!r}")
         if name in SINGLE_VALUED:
             values[name] = items[0] if items else SINGLE_VALUED[name]
+        elif name != "regions" and set(items) == set(allowed):
+            values[name] = ()  # every member ticked is the default "all": keeps URLs short
         else:
             values[name] = tuple(items)
     return Filters(**values, rejected=tuple(rejected))

@@ -46,3 +46,29 @@ REGION_CONTENT = "region-content"
 # Quality page
 FINDINGS_TABLE = "findings-table"
 FINDINGS_COUNT = "findings-count"
+
+# Loans page (prêts)
+LOANS_FINDINGS = "prets-findings"
+LOANS_DISBURSED_TABLE = "prets-decaisses-table"
+
+# Reservation-rights page (droits)
+RIGHTS_FINDINGS = "droits-findings"
+RIGHTS_SECTION_FINDINGS = "droits-section-findings"
+
+# Map page (carte)
+MAP_RENDERED = "map-rendered"
+
+# Quality page (qualite)
+FINDINGS_SUMMARY = "findings-summary"
+FINDINGS_CHART = "findings-territories"
+FINDINGS_RULES = "findings-rules"
+
+# Region page (région)
+REGION_NAME = "region-name"
+REGION_SWITCH = "region-switch"
+REGION_LINKS = "region-links"
+REGION_KPIS = "region-kpis"
+REGION_NARRATIVE = "region-narrative"
+REGION_FINDINGS = "region-findings"
+REGION_DROM_TABLE = "region-drom-table"
+REGION_UNKNOWN = "region-unknown"

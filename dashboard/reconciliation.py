@@ -26,7 +26,7 @@ from datetime import date
 import duckdb
 
 from .formatting import format_number, format_period, format_value
-from .numbers import Interval, printed_interval, printed_step
+from .numbers import Interval, parse_printed_number, printed_interval, printed_step
 from .sources import parse_ratio_term
 
 RULES = ("split_sum", "territory_sum", "percentage", "restatement", "part_exceeds_whole")
@@ -79,7 +79,8 @@ class Fact:
     def printed(self) -> str:
         """The figure as printed, with its hedge and unit: `plus de 2 100`, `1 414 M€`."""
         hedge = f"{self.qualifier} " if self.qualifier else ""
-        unit = f"\u00a0{self.unit_symbol}" if self.unit_symbol and self.unit_symbol != "nb" else ""
+        numeric = parse_printed_number(self.value_text) is not None
+        unit = f"\u00a0{self.unit_symbol}" if numeric and self.unit_symbol and self.unit_symbol != "nb" else ""
         return f"{hedge}{self.value_text}{unit}"
 
     @property
@@ -181,11 +182,11 @@ class Checker:
     # -- helpers ---------------------------------------------------------------------------
     @staticmethod
     def pick(candidates: Iterable[Fact], like: Fact | None = None) -> Fact | None:
-        """Prefer a fact printed in the same place, then the key-figure block, then the first."""
+        """Prefer an exact figure, then one printed in the same place, then the key-figure block."""
 
         def rank(f: Fact) -> tuple:
             same_place = like is not None and f.section == like.section and f.context == like.context
-            return (not same_place, f.context != "key_figures", f.section_order, f.fact_id)
+            return (f.qualifier is not None, not same_place, f.context != "key_figures", f.section_order, f.fact_id)
 
         ordered = sorted(candidates, key=rank)
         return ordered[0] if ordered else None

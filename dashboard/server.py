@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
+import runpy
 import sys
 
 from gunicorn.app.base import BaseApplication
 
-from .config import Settings
+from .config import REPO_DIR, Settings
 
-#: Production settings, also used by the Procfile's gunicorn (see gunicorn.conf.py).
-WORKERS = 2
-THREADS = 4
+GUNICORN_CONFIG = REPO_DIR / "gunicorn.conf.py"
 
 
 class _Gunicorn(BaseApplication):
-    def __init__(self, options: dict[str, object]):
-        self.options = options
+    def __init__(self, bind: str):
+        self.bind = bind
         super().__init__()
 
     def load_config(self) -> None:
-        for key, value in self.options.items():
-            self.cfg.set(key, value)
+        settings = runpy.run_path(str(GUNICORN_CONFIG))
+        for key, value in settings.items():
+            if key in self.cfg.settings and value is not None:
+                self.cfg.set(key, value)
+        self.cfg.set("bind", [self.bind])
 
     def load(self):
         from .app import server
@@ -34,14 +36,5 @@ def serve(settings: Settings) -> int:
 
     ensure_database(settings.data_dir, settings.db_path)
     print(f"Tableau de bord NPNRU : http://{settings.host}:{settings.port}", file=sys.stderr)
-    _Gunicorn(
-        {
-            "bind": f"{settings.host}:{settings.port}",
-            "workers": WORKERS,
-            "threads": THREADS,
-            "worker_class": "gthread",
-            "timeout": 60,
-            "accesslog": "-",
-        }
-    ).run()
+    _Gunicorn(f"{settings.host}:{settings.port}").run()
     return 0

@@ -96,6 +96,10 @@ def frame(
         legend={"orientation": "h", "x": 0, "xanchor": "left", "y": -0.08, "yanchor": "top", "traceorder": "normal"},
         hoverlabel={"font": {"family": FONT_FAMILY}},
     )
+    # Title and legend at fixed pixel distances (as fractions of the plot height they would
+    # clip short charts and run into the source line on tall ones).
+    plot_height = max(height - 78 - bottom, 1)
+    fig.update_layout(title={"y": 1 - 14 / height}, legend={"y": -30 / plot_height})
     fig.update_xaxes(gridcolor="#E5E7EB", zerolinecolor="#9CA3AF", automargin=True)
     fig.update_yaxes(gridcolor="#E5E7EB", zerolinecolor="#9CA3AF", automargin=True)
     fig.add_annotation(

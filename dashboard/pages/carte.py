@@ -1,0 +1,289 @@
+"""Carte: a choropleth of the 13 report sections, the five DROM in insets, and a selection panel.
+
+The full figure (with its geometry) is sent once, in the layout. A change of measure or of
+selection then sends only a `dash.Patch` of colours and texts. A click on a territory sets the
+`regions` filter, so the other pages follow the selection through the URL.
+"""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import Input, Output, State, callback, dcc, html, no_update
+
+from .. import db, ids
+from ..components.chart_card import chart_card
+from ..components.controls import filter_bar, measure_control, regions_control
+from ..exports import register_export
+from ..figures.bars import NOT_PUBLISHED, formatted
+from ..figures.map import MapStyle, choropleth, clicked_section, drom_lines, map_patch, map_style
+from ..filters import Filters, from_query, from_store, validate
+from ..formatting import format_value
+from ..geometry import OVERSEAS_SECTION, load_geometry
+from ..indicators import INDICATORS, Indicator
+from ..queries.common import (
+    indicator_values,
+    published_facts,
+    region_key_figures,
+    section_codes,
+    source_info,
+    territories,
+)
+from .overview import chart_context
+
+MAP = "map"
+
+#: The key figures of the selection panel: (column of `region_key_figures`, label, unit, indented).
+KEY_FIGURES: tuple[tuple[str, str, str, bool], ...] = (
+    ("qpv_count", "Quartiers prioritaires (QPV)", "COUNT", False),
+    ("concours_alloues_meur", "Concours financiers alloués", "MEUR", False),
+    ("prets_alloues_meur", "dont prêts", "MEUR", True),
+    ("prets_engages_cumul_meur", "Prêts engagés 2018-2024", "MEUR", False),
+    ("prets_engages_2024_meur", "dont engagés en 2024", "MEUR", True),
+    ("droits_total", "Droits de réservation", "COUNT", False),
+    ("droits_requalification", "requalification", "COUNT", True),
+    ("droits_reconstitution", "reconstitution de l'offre", "COUNT", True),
+    ("cf_total", "Contreparties foncières (logements)", "COUNT", False),
+    ("cf_fonciere_logement", "Foncière Logement", "COUNT", True),
+    ("cf_esh_groupe", "ESH du Groupe", "COUNT", True),
+    ("menages_loges", "Ménages salariés logés", "COUNT", False),
+)
+
+
+def _drom_codes(cur) -> tuple[str, ...]:
+    return tuple(
+        r[0]
+        for r in cur.execute(
+            "SELECT code FROM territories WHERE kind = 'drom' AND parent_code = ? ORDER BY sort_order",
+            [OVERSEAS_SECTION],
+        ).fetchall()
+    )
+
+
+def _drom_lines(cur) -> dict[str, list[str]]:
+    return drom_lines(published_facts(cur, territories=_drom_codes(cur)), "@" + source_info(cur).data_as_of)
+
+
+def _style(cur, measure: str, regions: tuple[str, ...]) -> MapStyle:
+    return map_style(
+        indicator_values(cur, measure),
+        INDICATORS[measure],
+        load_geometry(),
+        selected=regions,
+        drom_facts=_drom_lines(cur),
+    )
+
+
+def _rendered(filters: Filters) -> dict[str, object]:
+    """What the figure on the page shows (kept in the browser, so a patch sends only differences)."""
+    return {"measure": filters.measure, "regions": list(filters.regions)}
+
+
+def _figure_row(label: str, value: str, *, indented: bool = False, highlight: bool = False) -> html.Tr:
+    return html.Tr(
+        [
+            html.Td(label, className="ps-3 text-muted" if indented else "fw-semibold"),
+            html.Td(value, className="text-end text-nowrap" + (" text-muted" if value == NOT_PUBLISHED else "")),
+        ],
+        className="table-warning" if highlight else None,
+    )
+
+
+def _section_card(
+    row: pd.Series, indicator: Indicator, value: str, drom: dict[str, list[str]], names: dict[str, str]
+) -> dbc.Card:
+    """Key figures of one selected section (the current measure highlighted) and a link to its page."""
+    code = row["region_code"]
+    rows = [
+        _figure_row(
+            label,
+            NOT_PUBLISHED if pd.isna(row[column]) else format_value(float(row[column]), unit),
+            indented=indented,
+            highlight=column == indicator.code,
+        )
+        for column, label, unit, indented in KEY_FIGURES
+    ]
+    body = [
+        html.Div(
+            [html.Span(indicator.label + (" (calculé)" if indicator.derived else ""), className="text-muted small")],
+        ),
+        html.Div(value, className="kpi-value mb-2"),
+        dbc.Table(html.Tbody(rows), size="sm", borderless=True, className="small mb-2 map-figures"),
+    ]
+    if code == OVERSEAS_SECTION and drom:
+        body.append(html.Div("Publié par territoire", className="small fw-semibold mt-2 mb-1"))
+        body.append(
+            html.Ul(
+                [
+                    html.Li([html.Span(names.get(t, t), className="fw-semibold"), " : ", ", ".join(lines)])
+                    for t, lines in drom.items()
+                ],
+                className="small ps-3 mb-2",
+            )
+        )
+    body.append(dcc.Link("Voir la page de la région →", href=f"/region/{code}", className="btn btn-sm btn-primary"))
+    return dbc.Card(
+        [dbc.CardHeader(html.H3(row["region_name"], className="h6 mb-0")), dbc.CardBody(body)],
+        className="mb-3 shadow-sm map-section-card",
+    )
+
+
+def _values_table(values: pd.DataFrame, indicator: Indicator, style: MapStyle) -> dbc.Card:
+    """The values behind the map, largest first (unpublished last), when nothing is selected."""
+    colors = {}
+    for area, area_style in zip(load_geometry().areas, style.areas, strict=True):
+        colors.setdefault(area.section, area_style.fillcolor)
+    data = values.assign(missing=values["value"].isna()).sort_values(["missing", "value"], ascending=[True, False])
+    printed = formatted(data["value"].tolist(), indicator.unit, indicator.decimals)
+    rows = [
+        html.Tr(
+            [
+                html.Td(
+                    html.Span(
+                        className="map-swatch" + (" map-swatch-missing" if missing else ""),
+                        style={"backgroundColor": colors.get(code, "#E5E7EB")},
+                    ),
+                    className="pe-0",
+                ),
+                html.Td(dcc.Link(name, href=f"/region/{code}", className="link-body-emphasis text-decoration-none")),
+                html.Td(text, className="text-end text-nowrap" + (" text-muted" if missing else "")),
+            ]
+        )
+        for code, name, missing, text in zip(
+            data["region_code"], data["region_name"], data["missing"], printed, strict=True
+        )
+    ]
+    return dbc.Card(
+        [
+            dbc.CardHeader(html.H3("Valeurs par territoire", className="h6 mb-0")),
+            dbc.CardBody(
+                [
+                    html.P(
+                        "Cliquez sur un territoire de la carte pour afficher ses chiffres clés et le sélectionner "
+                        "dans toutes les vues ; un second clic le désélectionne.",
+                        className="small text-muted mb-2",
+                    ),
+                    dbc.Table(html.Tbody(rows), size="sm", hover=True, className="small mb-0 map-values"),
+                ]
+            ),
+        ],
+        className="shadow-sm",
+    )
+
+
+def selection_panel(cur, filters: Filters) -> list:
+    """Key figures of the selected sections, or the table of values when nothing is selected."""
+    indicator = INDICATORS[filters.measure]
+    values = indicator_values(cur, filters.measure)
+    if not filters.regions:
+        return [_values_table(values, indicator, _style(cur, filters.measure, ()))]
+    figures = region_key_figures(cur).set_index("region_code", drop=False)
+    printed = dict(
+        zip(values["region_code"], formatted(values["value"].tolist(), indicator.unit, indicator.decimals), strict=True)
+    )
+    drom = _drom_lines(cur)
+    names = {a.code: a.name for a in load_geometry().areas}
+    cards = [
+        _section_card(figures.loc[code], indicator, printed.get(code, NOT_PUBLISHED), drom, names)
+        for code in filters.regions
+        if code in figures.index
+    ]
+    header = html.Div(
+        f"{len(cards)} territoire{'s' if len(cards) > 1 else ''} sélectionné{'s' if len(cards) > 1 else ''}",
+        className="small text-muted mb-2",
+    )
+    return [header, *cards]
+
+
+def layout(**query: str) -> html.Div:
+    cur = db.cursor()
+    filters = from_query(query, section_codes(cur))
+    regions = [(r.code, r.name) for r in territories(cur).itertuples() if r.kind == "section"]
+    figure = choropleth(load_geometry(), _style(cur, filters.measure, filters.regions), chart_context(cur))
+    return html.Div(
+        [
+            html.H1("Carte des territoires", className="h3"),
+            html.P(
+                "Une mesure par section régionale du bilan, telle que publiée. Les cinq territoires d'outre-mer, "
+                "en encarts, prennent la valeur de la section Outre-Mer ; leurs propres chiffres publiés sont "
+                "donnés au survol. Cliquez sur un territoire pour le sélectionner dans toutes les vues.",
+                className="text-muted",
+            ),
+            filter_bar(measure_control(filters.measure), regions_control(regions, filters.regions, width=7)),
+            dbc.Row(
+                [
+                    dbc.Col(chart_card(MAP, "carte-territoires", figure), lg=8),
+                    dbc.Col(html.Div(selection_panel(cur, filters), id=ids.MAP_SELECTION), lg=4),
+                ]
+            ),
+            dcc.Store(id=ids.MAP_RENDERED, data=_rendered(filters)),
+        ]
+    )
+
+
+def _value_column(indicator: Indicator) -> str:
+    unit = {"MEUR": " (M€)", "PCT": " (%)"}.get(indicator.unit, "")
+    return f"{indicator.label}{' (calculé)' if indicator.derived else ''}{unit}"
+
+
+@register_export(MAP)
+def map_data(cur, filters: Filters) -> pd.DataFrame:
+    """The 13 sections and their value of the selected measure (empty where not published)."""
+    indicator = INDICATORS[filters.measure]
+    data = indicator_values(cur, filters.measure)
+    status = "calculé" if indicator.derived else "publié"
+    return pd.DataFrame(
+        {
+            "code_territoire": data["region_code"],
+            "territoire": data["region_name"],
+            _value_column(indicator): data["value"],
+            "statut": [NOT_PUBLISHED if pd.isna(v) else status for v in data["value"]],
+            "sélectionné": ["oui" if c in filters.regions else "" for c in data["region_code"]],
+        }
+    )
+
+
+@callback(
+    Output(ids.chart(MAP), "figure"),
+    Output(ids.MAP_RENDERED, "data"),
+    Input(ids.FILTERS, "data"),
+    State(ids.MAP_RENDERED, "data"),
+)
+def restyle_map(store: object, rendered: object):
+    """Patch colours, texts and outlines only; the geometry stays in the browser."""
+    cur = db.cursor()
+    codes = section_codes(cur)
+    filters = from_store(store, codes)
+    shown = from_store(rendered, codes) if isinstance(rendered, dict) else None
+    if shown is not None and (shown.measure, shown.regions) == (filters.measure, filters.regions):
+        return no_update, no_update
+    previous = _style(cur, shown.measure, shown.regions) if shown is not None else None
+    style = _style(cur, filters.measure, filters.regions)
+    return map_patch(style, load_geometry(), previous), _rendered(filters)
+
+
+@callback(
+    Output(ids.filter_control("regions"), "value", allow_duplicate=True),
+    Input(ids.chart(MAP), "clickData"),
+    State(ids.filter_control("regions"), "value"),
+    prevent_initial_call=True,
+)
+def select_on_click(click_data: object, current: object):
+    """A click selects the territory (a DROM selects Outre-Mer); clicking the selection clears it."""
+    cur = db.cursor()
+    codes = section_codes(cur)
+    section = clicked_section(click_data, load_geometry(), codes)
+    if section is None:
+        return no_update
+    selected = validate({"regions": current}, codes).regions
+    return [] if selected == (section,) else [section]
+
+
+@callback(Output(ids.MAP_SELECTION, "children"), Input(ids.FILTERS, "data"), prevent_initial_call=True)
+def update_panel(store: object):
+    cur = db.cursor()
+    return selection_panel(cur, from_store(store, section_codes(cur)))
+
+
+dash.register_page(__name__, path="/carte", name="Carte", order=4, title="Carte · NPNRU", layout=layout)

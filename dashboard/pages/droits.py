@@ -1,0 +1,234 @@
+"""Droits de réservation: reservation rights per section and family, and the national figures as printed."""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import Input, Output, callback, html
+
+from .. import db, ids
+from ..components.chart_card import chart_card
+from ..components.controls import famille_control, filter_bar, regions_control, vue_control
+from ..components.kpi import kpi_card
+from ..exports import register_export
+from ..figures.bars import NOT_PUBLISHED
+from ..figures.loans import is_missing
+from ..figures.rights import FAMILLE_LABELS, FLAG, national_vs_sections, rights_section_bars
+from ..filters import FAMILLES, Filters, from_query, from_store
+from ..formatting import format_value
+from ..queries.common import section_codes, territories
+from ..queries.loans import NATIONAL, picked_facts
+from ..queries.rights import ENGAGED, MEASURE, national_rights, rights_by_section, rights_findings
+from .overview import chart_context
+from .prets import findings_list, sized
+
+SECTIONS = "droits-territoires"
+NATIONAL_CHART = "droits-national"
+NATIONAL_HEIGHT = 360
+GROUPS = (
+    ("contractualises", "Droits contractualisés au 31/12/2024"),
+    ("engages", "Droits engagés (conventions de financement et de réservation signées)"),
+)
+
+
+def _printed_fact(cur, measure: str, period: str, **kwargs: object) -> str | None:
+    facts = picked_facts(cur, measure, period, territories=[NATIONAL], **kwargs)  # type: ignore[arg-type]
+    return None if facts.empty else facts.iloc[0]["printed"]
+
+
+def _details(cur, row: pd.Series) -> tuple[str | None, str]:
+    """The line under a national card: sum of the sections (flagged if disputed) or a printed context."""
+    flag = f" · {FLAG} incohérence relevée" if row["finding_ids"] else ""
+    if not is_missing(row["regions_sum"]):
+        partial = "" if row["regions_count"] == row["regions_total"] else f" ({row['regions_count']} publiés)"
+        text = f"Somme des {row['regions_total']} territoires{partial} : {format_value(row['regions_sum'], 'COUNT')}"
+        return text + flag, "text-danger fw-semibold" if flag else "text-muted"
+    context = {
+        "variation": ("Fin 2023 : ", MEASURE, "@2023-12-31", {}),
+        "engages_cumul": ("Fin 2023 : ", ENGAGED, "2018..2023", {}),
+        "engages_2024": (
+            "dont en zones tendues : ",
+            ENGAGED,
+            "2024",
+            {"dimension": "zone_tension", "member": "tendue"},
+        ),
+    }.get(str(row["key"]))
+    if context is None:
+        return (flag.lstrip(" ·") or None), "text-danger fw-semibold" if flag else "text-muted"
+    prefix, measure, period, kwargs = context
+    printed = _printed_fact(cur, measure, period, **kwargs)
+    if printed is None:
+        return None, "text-muted"
+    if kwargs:
+        share = _printed_fact(cur, measure, period, percent=True, **kwargs)
+        printed += f" ({share})" if share else ""
+    return f"{prefix}{printed}{flag}", "text-muted"
+
+
+def national_cards(cur) -> html.Div:
+    """National figures as printed, grouped (contractualised, engaged), each with its quote."""
+    data = national_rights(cur)
+    blocks = []
+    for group, title in GROUPS:
+        cards = []
+        for _, row in data[data["group"] == group].iterrows():
+            detail, detail_class = _details(cur, row)
+            cards.append(
+                kpi_card(
+                    f"droits-kpi-{row['key']}",
+                    row["label"],
+                    NOT_PUBLISHED if is_missing(row["printed"]) else row["printed"],
+                    quote=None if is_missing(row["quote"]) else row["quote"],
+                    section=None if is_missing(row["section_title"]) else row["section_title"],
+                    detail=detail,
+                    detail_class=detail_class,
+                )
+            )
+        blocks.extend([html.H3(title, className="h6 text-secondary mt-2"), dbc.Row(cards)])
+    return html.Div(blocks)
+
+
+def layout(**query: str) -> html.Div:
+    cur = db.cursor()
+    filters = from_query(query, section_codes(cur))
+    regions = [(r.code, r.name) for r in territories(cur).itertuples() if r.kind == "section"]
+    national_findings = rights_findings(cur, national_only=True)
+    return html.Div(
+        [
+            html.H1("Droits de réservation", className="h3"),
+            html.P(
+                "En contrepartie de ses prêts, Action Logement réserve des logements pour des salariés. Les droits "
+                "sont répartis selon la famille d'opération qui les a générés : requalification ou reconstitution "
+                "de l'offre. Chiffres tels que publiés (survolez une carte pour sa citation).",
+                className="text-muted",
+            ),
+            html.H2("France entière", className="h5 mt-3"),
+            national_cards(cur),
+            dbc.Alert(
+                findings_list(national_findings, "les droits de réservation nationaux"),
+                color="warning" if not national_findings.empty else "light",
+                className="py-2",
+                id=ids.RIGHTS_FINDINGS,
+            ),
+            chart_card(
+                NATIONAL_CHART,
+                "droits-national-et-territoires",
+                national_vs_sections(national_rights(cur), chart_context(cur), height=NATIONAL_HEIGHT),
+                height=NATIONAL_HEIGHT,
+            ),
+            html.H2("Par territoire", className="h5 mt-3"),
+            filter_bar(
+                regions_control(regions, filters.regions, width=5),
+                famille_control(filters.famille, width=4),
+                vue_control(filters.vue, width=3),
+            ),
+            chart_card(SECTIONS, "droits-par-territoire"),
+            dbc.Alert(id=ids.RIGHTS_SECTION_FINDINGS, color="light", className="py-2 border"),
+        ]
+    )
+
+
+# --- CSV exports -------------------------------------------------------------------------------
+
+
+@register_export(SECTIONS)
+def sections_data(cur, filters: Filters) -> pd.DataFrame:
+    df = rights_by_section(cur, filters.regions)
+    columns = {
+        "region_code": "code_territoire",
+        "region_name": "territoire",
+        "total": "droits de réservation (total)",
+        "total_printed": "total (imprimé)",
+    }
+    for famille in filters.famille or FAMILLES:
+        label = FAMILLE_LABELS[famille].lower()
+        columns |= {
+            famille: f"{label} (nombre)",
+            f"{famille}_printed": f"{label} (imprimé)",
+            f"{famille}_pct_printed": f"{label} : part imprimée",
+            f"{famille}_share": f"{label} : part calculée (%)",
+            f"{famille}_quote": f"citation {label}",
+        }
+    rounded = {f"{f}_share": df[f"{f}_share"].round(1) for f in FAMILLES}
+    printed = [c for c in columns if c.endswith("_printed")]
+    out = df.assign(**rounded)[list(columns)].fillna({c: NOT_PUBLISHED for c in printed}).rename(columns=columns)
+    for famille in filters.famille or FAMILLES:
+        label = FAMILLE_LABELS[famille].lower()
+        out[f"{label} : part contestée (voir qualité)"] = (
+            df[f"{famille}_pct_contradicted"] | df[f"{famille}_contradicted"]
+        ).map({True: "oui", False: "non"})
+    return out
+
+
+@register_export(NATIONAL_CHART)
+def national_data(cur, filters: Filters) -> pd.DataFrame:
+    df = national_rights(cur)
+    return (
+        df[["label", "group", "value", "printed", "regions_sum", "regions_count", "finding_ids", "quote"]]
+        .assign(
+            group=df["group"].map(dict(GROUPS)),
+            regions_count=df["regions_count"].where(df["regions_sum"].notna()),
+        )
+        .rename(
+            columns={
+                "label": "indicateur",
+                "group": "groupe",
+                "value": "France entière (valeur)",
+                "printed": "France entière (imprimé)",
+                "regions_sum": "somme des territoires (calculé)",
+                "regions_count": "territoires publiés",
+                "finding_ids": "incohérences (identifiants)",
+                "quote": "citation",
+            }
+        )
+    )
+
+
+# --- Callbacks -----------------------------------------------------------------------------------
+
+
+@callback(
+    Output(ids.chart(SECTIONS), "figure"),
+    Output(ids.chart(SECTIONS), "style"),
+    Input(ids.FILTERS, "data"),
+)
+def update_sections(store: object):
+    cur = db.cursor()
+    filters = from_store(store, section_codes(cur))
+    return sized(
+        rights_section_bars(
+            rights_by_section(cur, filters.regions),
+            chart_context(cur),
+            familles=filters.famille or FAMILLES,
+            vue=filters.vue,
+        )
+    )
+
+
+@callback(Output(ids.RIGHTS_SECTION_FINDINGS, "children"), Input(ids.FILTERS, "data"))
+def update_section_findings(store: object):
+    cur = db.cursor()
+    filters = from_store(store, section_codes(cur))
+    findings = rights_findings(cur, filters.regions)
+    findings = findings[findings["territory_code"] != NATIONAL]
+    return [
+        html.Div(
+            f"{FLAG} : territoire dont un pourcentage ou un nombre imprimé est contredit par un contrôle "
+            "(par exemple une part imprimée différente de la part calculée à partir des nombres).",
+            className="small mb-2",
+        ),
+        *findings_list(
+            findings, "les droits de réservation des territoires" + (" sélectionnés" if filters.regions else "")
+        ),
+    ]
+
+
+dash.register_page(
+    __name__,
+    path="/droits",
+    name="Droits de réservation",
+    order=2,
+    title="Droits de réservation · NPNRU",
+    layout=layout,
+)

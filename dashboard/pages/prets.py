@@ -1,0 +1,405 @@
+"""Prêts: subsidised loans allocated, engaged and disbursed, nationally and per section."""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import Input, Output, callback, html
+
+from .. import db, ids
+from ..components.chart_card import chart_card
+from ..components.controls import filter_bar, regions_control
+from ..components.kpi import kpi_card
+from ..exports import register_export
+from ..figures.bars import NOT_PUBLISHED
+from ..figures.loans import (
+    BREAKDOWN_ROWS,
+    disbursement_bars,
+    engagement_rate_bars,
+    is_missing,
+    loan_stage_bars,
+    national_breakdown_bars,
+)
+from ..filters import Filters, from_query, from_store
+from ..formatting import format_value
+from ..queries.common import section_codes, territories
+from ..queries.loans import (
+    NATIONAL,
+    YEAR,
+    disbursements,
+    engagement_rates,
+    loan_findings,
+    loan_stages,
+    national_breakdown,
+    national_loan_kpis,
+    picked_facts,
+)
+from .overview import chart_context
+
+STAGES = "prets-territoires"
+RATES = "prets-taux"
+DISBURSED = "prets-decaisses"
+BREAKDOWN = "prets-repartition"
+BREAKDOWN_HEIGHT = 400
+SEVERITY_BADGES = {"high": ("Élevée", "danger"), "medium": ("Moyenne", "warning"), "low": ("Faible", "secondary")}
+
+
+def _sum_detail(values: pd.Series, total: int) -> str | None:
+    published = values.dropna()
+    if published.empty:
+        return None
+    partial = "" if len(published) == total else f" ({len(published)} publiés)"
+    return f"Somme des territoires{partial} : {format_value(round(float(published.sum()), 2), 'MEUR')}"
+
+
+def kpi_row(cur) -> dbc.Row:
+    """National loan figures as printed, each with its quote; details are labelled computed or printed."""
+    kpis = national_loan_kpis(cur).set_index("key")
+    stages = loan_stages(cur)
+    oph = picked_facts(cur, "prets_decaisses", YEAR, dimension="type_ols", member="oph", territories=[NATIONAL])
+    oph_pct = picked_facts(
+        cur, "prets_decaisses", YEAR, dimension="type_ols", member="oph", percent=True, territories=[NATIONAL]
+    )
+    engaged, disbursed = kpis.loc["engages_cumul", "value"], kpis.loc["decaisses_cumul", "value"]
+    details = {
+        "engages_2024": (_sum_detail(stages["engages_2024"], len(stages)), "text-muted"),
+        "engages_cumul": (_sum_detail(stages["engages"], len(stages)), "text-muted"),
+        "decaisses_2024": (
+            None
+            if oph.empty
+            else f"dont OPH : {oph.iloc[0]['printed']}" + ("" if oph_pct.empty else f" ({oph_pct.iloc[0]['printed']})"),
+            "text-muted",
+        ),
+        "decaisses_cumul": (
+            None
+            if is_missing(engaged) or is_missing(disbursed) or not engaged
+            else f"soit {format_value(100 * disbursed / engaged, 'PCT', 1)} des prêts engagés 2018-2024 (calculé)",
+            "text-muted",
+        ),
+    }
+    cards = []
+    for key, row in kpis.iterrows():
+        detail, detail_class = details.get(str(key), (None, "text-muted"))
+        cards.append(
+            kpi_card(
+                f"prets-kpi-{key}",
+                row["label"],
+                NOT_PUBLISHED if is_missing(row["printed"]) else row["printed"],
+                quote=None if is_missing(row["quote"]) else row["quote"],
+                section=None if is_missing(row["section_title"]) else row["section_title"],
+                detail=detail,
+                detail_class=detail_class,
+            )
+        )
+    return dbc.Row(cards)
+
+
+def findings_list(findings: pd.DataFrame, topic: str) -> list:
+    """Alert content: the reconciliation findings of a topic, one line each, and a link to /qualite."""
+    if findings.empty:
+        return [f"Aucune incohérence relevée sur {topic} pour cette sélection."]
+    items = []
+    for row in findings.itertuples():
+        label, color = SEVERITY_BADGES.get(row.severity, (row.severity, "secondary"))
+        summary = str(row.message).split(" Citation")[0]
+        items.append(html.Li([dbc.Badge(label, color=color, className="me-2"), summary], className="mb-1"))
+    count = len(findings)
+    return [
+        html.Div(
+            [
+                html.Strong(f"{count} incohérence{'s' if count > 1 else ''} relevée{'s' if count > 1 else ''} "),
+                f"dans le rapport sur {topic}. ",
+                html.A("Voir la qualité des données", href="/qualite", className="alert-link"),
+            ],
+            className="mb-2",
+        ),
+        html.Ul(items, className="mb-0 small ps-3"),
+    ]
+
+
+def _cell(value: object, *, strong: bool = False) -> html.Td:
+    if is_missing(value):
+        return html.Td(NOT_PUBLISHED, className="text-muted fst-italic")
+    return html.Td(html.Strong(value) if strong else value, className="text-nowrap")
+
+
+def disbursement_table(df: pd.DataFrame) -> dbc.Table:
+    """Every row of `queries.loans.disbursements`, with "non publié" where the report is silent."""
+    header = html.Thead(
+        html.Tr(
+            [
+                html.Th("Territoire"),
+                html.Th("Période"),
+                html.Th("Prêts engagés"),
+                html.Th("Prêts décaissés"),
+                html.Th("Part décaissée (calculé)"),
+                html.Th("Texte publié (décaissements)"),
+            ]
+        )
+    )
+    body = []
+    for row in df.itertuples():
+        share = None if is_missing(row.share) else format_value(round(row.share, 1), "PCT", 1)
+        quote = (
+            html.Td(
+                [html.Q(row.decaisses_quote, className="quote"), html.Span(f" ({row.decaisses_section})")],
+                className="small text-secondary",
+            )
+            if not is_missing(row.decaisses_quote)
+            else html.Td("—", className="text-muted")
+        )
+        body.append(
+            html.Tr(
+                [
+                    html.Td(row.territory_name, className="fw-semibold" if row.scope == "national" else None),
+                    html.Td(row.period_label, className="text-nowrap"),
+                    _cell(row.engages_printed),
+                    _cell(row.decaisses_printed, strong=True),
+                    html.Td("—" if share is None else share, className="text-nowrap text-muted"),
+                    quote,
+                ],
+                className="table-light" if row.scope == "national" else None,
+            )
+        )
+    return dbc.Table(
+        [header, html.Tbody(body)], hover=True, size="sm", responsive=True, className="mb-0 align-middle loans-table"
+    )
+
+
+def breakdowns(cur) -> dict[str, pd.DataFrame]:
+    """The national breakdowns of the 2024 engagements, by dimension."""
+    return {dimension: national_breakdown(cur, dimension) for dimension, _ in BREAKDOWN_ROWS}
+
+
+def breakdown_quotes(data: dict[str, pd.DataFrame]) -> html.Details:
+    """The quotes behind the national breakdowns, folded."""
+    quotes: list[str] = []
+    for df in data.values():
+        for quote in [*df["total_quote"].dropna(), *df["quote"].dropna()]:
+            if quote not in quotes:
+                quotes.append(quote)
+    return html.Details(
+        [
+            html.Summary("Textes publiés de ces répartitions", className="small fw-semibold"),
+            html.Ul([html.Li(html.Q(q, className="quote")) for q in quotes], className="small text-secondary mt-2"),
+        ],
+        className="mb-4",
+    )
+
+
+def layout(**query: str) -> html.Div:
+    cur = db.cursor()
+    filters = from_query(query, section_codes(cur))
+    regions = [(r.code, r.name) for r in territories(cur).itertuples() if r.kind == "section"]
+    parts = breakdowns(cur)
+    return html.Div(
+        [
+            html.H1("Prêts bonifiés", className="h3"),
+            html.P(
+                "Les prêts d'Action Logement aux bailleurs sociaux sont alloués dans les conventions, puis engagés "
+                "sur une opération, puis décaissés. Chiffres tels que publiés dans le bilan 2024 (survolez une carte "
+                "pour sa citation) ; les valeurs dérivées sont marquées « calculé ».",
+                className="text-muted",
+            ),
+            kpi_row(cur),
+            dbc.Alert(id=ids.LOANS_FINDINGS, color="light", className="py-2 border"),
+            html.H2("Par territoire", className="h5 mt-3"),
+            filter_bar(regions_control(regions, filters.regions, width=6)),
+            chart_card(STAGES, "prets-par-territoire"),
+            chart_card(RATES, "taux-engagement-prets"),
+            html.H2("Décaissements", className="h5 mt-3"),
+            html.P(
+                "Le rapport publie les décaissements au niveau national et, dans le texte, pour deux territoires "
+                "seulement ; ailleurs ils ne sont pas publiés.",
+                className="text-muted small",
+            ),
+            chart_card(DISBURSED, "prets-engages-decaisses"),
+            dbc.Card(
+                dbc.CardBody(
+                    [
+                        html.H3("Décaissements publiés, par territoire", className="h6"),
+                        html.Div(id=ids.LOANS_DISBURSED_TABLE),
+                    ]
+                ),
+                className="mb-4 shadow-sm chart-card",
+            ),
+            html.H2("Répartition nationale des engagements 2024", className="h5 mt-3"),
+            html.P(
+                "Le rapport ne détaille que certaines catégories (OPH, zones tendues) : le reste du total national "
+                "est représenté hachuré, « Autres (calculé) ».",
+                className="text-muted small",
+            ),
+            chart_card(
+                BREAKDOWN,
+                "repartition-prets-engages-2024",
+                national_breakdown_bars(parts, chart_context(cur), height=BREAKDOWN_HEIGHT),
+                height=BREAKDOWN_HEIGHT,
+            ),
+            breakdown_quotes(parts),
+        ]
+    )
+
+
+# --- CSV exports -------------------------------------------------------------------------------
+
+
+@register_export(STAGES)
+def stages_data(cur, filters: Filters) -> pd.DataFrame:
+    df = loan_stages(cur, filters.regions)
+    columns = {"region_code": "code_territoire", "region_name": "territoire"}
+    for stage, label in (
+        ("alloues", "prêts alloués"),
+        ("engages", "prêts engagés 2018-2024"),
+        ("engages_2024", "prêts engagés en 2024"),
+    ):
+        columns |= {
+            stage: f"{label} (M€)",
+            f"{stage}_printed": f"{label} (imprimé)",
+            f"{stage}_quote": f"citation {label}",
+        }
+    printed = [f"{stage}_printed" for stage in ("alloues", "engages", "engages_2024")]
+    return df[list(columns)].fillna({c: NOT_PUBLISHED for c in printed}).rename(columns=columns)
+
+
+@register_export(RATES)
+def rates_data(cur, filters: Filters) -> pd.DataFrame:
+    df = engagement_rates(cur, filters.regions)
+    df = df.assign(rate=df["rate"].round(1), remaining=df["remaining"].round(2))
+    return df[
+        [
+            "region_code",
+            "region_name",
+            "alloues",
+            "engages",
+            "rate",
+            "remaining",
+            "printed_rate_printed",
+            "printed_rate_quote",
+        ]
+    ].rename(
+        columns={
+            "region_code": "code_territoire",
+            "region_name": "territoire",
+            "alloues": "prêts alloués (M€)",
+            "engages": "prêts engagés 2018-2024 (M€)",
+            "rate": "taux d'engagement (%, calculé)",
+            "remaining": "reste à engager (M€, calculé)",
+            "printed_rate_printed": "taux imprimé dans le texte",
+            "printed_rate_quote": "citation du taux imprimé",
+        }
+    )
+
+
+@register_export(DISBURSED)
+def disbursed_data(cur, filters: Filters) -> pd.DataFrame:
+    df = disbursements(cur, filters.regions)
+    df = df.assign(share=df["share"].round(1)).fillna(
+        {"engages_printed": NOT_PUBLISHED, "decaisses_printed": NOT_PUBLISHED}
+    )
+    return df[
+        [
+            "territory_code",
+            "territory_name",
+            "period_label",
+            "engages",
+            "engages_printed",
+            "decaisses",
+            "decaisses_printed",
+            "share",
+            "decaisses_quote",
+            "decaisses_section",
+        ]
+    ].rename(
+        columns={
+            "territory_code": "code_territoire",
+            "territory_name": "territoire",
+            "period_label": "période",
+            "engages": "prêts engagés (M€)",
+            "engages_printed": "prêts engagés (imprimé)",
+            "decaisses": "prêts décaissés (M€)",
+            "decaisses_printed": "prêts décaissés (imprimé)",
+            "share": "part décaissée (%, calculé)",
+            "decaisses_quote": "citation des décaissements",
+            "decaisses_section": "partie du rapport",
+        }
+    )
+
+
+@register_export(BREAKDOWN)
+def breakdown_data(cur, filters: Filters) -> pd.DataFrame:
+    frames = [
+        df.assign(dimension=label) for (_, label), df in zip(BREAKDOWN_ROWS, breakdowns(cur).values(), strict=True)
+    ]
+    df = pd.concat(frames, ignore_index=True)
+    return (
+        df[["dimension", "key", "label", "value", "printed", "computed", "quote", "total", "total_printed"]]
+        .assign(computed=df["computed"].map({True: "oui", False: "non"}))
+        .rename(
+            columns={
+                "dimension": "répartition",
+                "key": "code",
+                "label": "catégorie",
+                "value": "prêts engagés en 2024 (M€)",
+                "printed": "tel qu'imprimé",
+                "computed": "calculé",
+                "quote": "citation",
+                "total": "total national (M€)",
+                "total_printed": "total national (imprimé)",
+            }
+        )
+    )
+
+
+# --- Callbacks -----------------------------------------------------------------------------------
+
+
+def sized(fig) -> tuple[object, dict[str, str]]:
+    """A figure and the matching graph style: the graph's box must have the figure's height, or a
+    responsive plot drawn while its card is hidden by the loading spinner collapses to nothing."""
+    return fig, {"height": f"{fig.layout.height}px"}
+
+
+@callback(
+    Output(ids.chart(STAGES), "figure"),
+    Output(ids.chart(STAGES), "style"),
+    Input(ids.FILTERS, "data"),
+)
+def update_stages(store: object):
+    cur = db.cursor()
+    filters = from_store(store, section_codes(cur))
+    return sized(loan_stage_bars(loan_stages(cur, filters.regions), chart_context(cur)))
+
+
+@callback(
+    Output(ids.chart(RATES), "figure"),
+    Output(ids.chart(RATES), "style"),
+    Input(ids.FILTERS, "data"),
+)
+def update_rates(store: object):
+    cur = db.cursor()
+    filters = from_store(store, section_codes(cur))
+    return sized(engagement_rate_bars(engagement_rates(cur, filters.regions), chart_context(cur)))
+
+
+@callback(
+    Output(ids.chart(DISBURSED), "figure"),
+    Output(ids.chart(DISBURSED), "style"),
+    Output(ids.LOANS_DISBURSED_TABLE, "children"),
+    Input(ids.FILTERS, "data"),
+)
+def update_disbursed(store: object):
+    cur = db.cursor()
+    filters = from_store(store, section_codes(cur))
+    data = disbursements(cur, filters.regions)
+    return *sized(disbursement_bars(data, chart_context(cur))), disbursement_table(data)
+
+
+@callback(Output(ids.LOANS_FINDINGS, "children"), Input(ids.FILTERS, "data"))
+def update_findings(store: object):
+    cur = db.cursor()
+    filters = from_store(store, section_codes(cur))
+    return findings_list(loan_findings(cur, filters.regions), "les prêts")
+
+
+dash.register_page(__name__, path="/prets", name="Prêts", order=1, title="Prêts · NPNRU", layout=layout)

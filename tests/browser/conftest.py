@@ -1,0 +1,178 @@
+"""Browser fixtures: the app under gunicorn on loopback, and headless Debian Chromium with the
+network cut (every non-loopback request goes to a dead proxy and is recorded)."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.support.ui import WebDriverWait
+
+from dashboard.config import REPO_DIR
+
+CHROMIUM = os.environ.get("CHROMIUM_BINARY", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
+SCREENSHOT_DIR = Path(os.environ.get("NPNRU_SCREENSHOT_DIR", REPO_DIR / "test-artifacts" / "screenshots"))
+LOCAL_PREFIXES = ("http://127.0.0.1", "data:", "blob:", "about:", "chrome", "devtools:")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(built_db: Path) -> Iterator[str]:
+    """The dashboard served by gunicorn (production settings) on a free loopback port."""
+    port = _free_port()
+    env = {**os.environ, "NPNRU_DB": str(built_db)}
+    log = open(built_db.parent / "gunicorn.log", "w")  # noqa: SIM115
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "dashboard.app:server",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--threads",
+            "4",
+            "--worker-class",
+            "gthread",
+            "--timeout",
+            "60",
+        ],
+        cwd=REPO_DIR,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn did not start, see {log.name}") from None
+            time.sleep(0.3)
+    yield url
+    process.terminate()
+    process.wait(timeout=20)
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[webdriver.Chrome]:
+    """Headless Chromium with no access to anything but loopback."""
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--window-size=1400,1000",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--disable-sync",
+        "--disable-quic",
+        "--lang=fr-FR",
+        # Offline: names do not resolve and every non-loopback request goes to a dead proxy.
+        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+        "--proxy-server=http://127.0.0.1:9",
+    ):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+
+
+def requested_urls(driver: webdriver.Chrome) -> list[str]:
+    """URLs requested since the last call (from Chromium's performance log)."""
+    urls = []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message.get("method") == "Network.requestWillBeSent":
+            urls.append(message["params"]["request"]["url"])
+    return urls
+
+
+def non_local(urls: list[str]) -> list[str]:
+    return [u for u in urls if not u.startswith(LOCAL_PREFIXES)]
+
+
+def wait_for_charts(driver: webdriver.Chrome, timeout: float = 20) -> int:
+    """Wait until every dcc.Graph of the page has drawn a plot and no callback is pending."""
+    script = """
+        const graphs = document.querySelectorAll('.dash-graph');
+        const drawn = document.querySelectorAll('.dash-graph .js-plotly-plot .main-svg');
+        const loading = document.querySelector('[data-dash-is-loading="true"]');
+        const plots = Array.from(document.querySelectorAll('.dash-graph .js-plotly-plot'));
+        const withData = plots.filter(p => p.data && p.data.length > 0).length;
+        return (graphs.length > 0 && withData === graphs.length && !loading) ? graphs.length : 0;
+    """
+    count = WebDriverWait(driver, timeout, poll_frequency=0.2).until(lambda d: d.execute_script(script))
+    return int(count)
+
+
+def screenshot(driver: webdriver.Chrome, name: str) -> Path:
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    height = driver.execute_script("return document.body.scrollHeight")
+    driver.set_window_size(1400, max(1000, min(int(height) + 50, 6000)))
+    path = SCREENSHOT_DIR / f"{name}.png"
+    driver.save_screenshot(str(path))
+    driver.set_window_size(1400, 1000)
+    return path
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if SCREENSHOT_DIR.exists() and any(SCREENSHOT_DIR.glob("*.png")):
+        terminalreporter.write_line(f"Browser screenshots: {SCREENSHOT_DIR}")
+
+
+def dom_id(identifier: object) -> str:
+    """The DOM id Dash gives a component id (dict ids: compact JSON with sorted keys)."""
+    if isinstance(identifier, dict):
+        return json.dumps(identifier, sort_keys=True, separators=(",", ":"))
+    return str(identifier)
+
+
+def element(driver: webdriver.Chrome, identifier: object):
+    """The element of a component id, waiting until it exists."""
+    return WebDriverWait(driver, 15).until(
+        lambda d: d.execute_script("return document.getElementById(arguments[0])", dom_id(identifier))
+    )
+
+
+def choose_option(driver: webdriver.Chrome, identifier: object, value: str) -> None:
+    """Pick `value` in a dcc.Dropdown (dash 4 markup: a button, then options with radio/checkbox inputs)."""
+    element(driver, identifier).click()
+    option = WebDriverWait(driver, 10).until(
+        lambda d: d.execute_script(
+            "const i = document.querySelector(`[role=option] input[value='${arguments[0]}']`);"
+            "return i ? i.closest('[role=option]') : null;",
+            value,
+        )
+    )
+    option.click()
+    driver.execute_script("document.activeElement && document.activeElement.blur()")
+    driver.find_element("tag name", "body").send_keys("\ue00c")  # Escape closes a multi-select

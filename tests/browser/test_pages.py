@@ -1,0 +1,149 @@
+"""Browser tests in headless Debian Chromium with the network cut (one behaviour per test)."""
+
+from __future__ import annotations
+
+import pytest
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import WebDriverWait
+
+from dashboard import ids
+from dashboard.geometry import load_geometry
+
+from .conftest import choose_option, element, non_local, requested_urls, screenshot, wait_for_charts
+
+pytestmark = pytest.mark.browser
+
+PAGES = {
+    "vue-ensemble": "/",
+    "prets": "/prets",
+    "droits": "/droits",
+    "contreparties": "/contreparties",
+    "carte": "/carte",
+    "region-84": "/region/84",
+    "region-om": "/region/OM",
+    "qualite": "/qualite",
+}
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_b001_page_renders_every_chart_offline(browser, live_server, name):
+    requested_urls(browser)  # reset the log
+    browser.get(live_server + PAGES[name])
+    charts = wait_for_charts(browser)
+    assert charts >= 1
+    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert errors == []
+    assert non_local(requested_urls(browser)) == []
+    screenshot(browser, name)
+
+
+def test_b002_quote_of_a_key_figure_shows_on_click(browser, live_server):
+    browser.get(live_server + "/")
+    wait_for_charts(browser)
+    browser.find_element(By.ID, "kpi-menages").click()
+    popover = WebDriverWait(browser, 10).until(ec.visibility_of_element_located((By.ID, "kpi-menages-quote")))
+    assert "2 100" in popover.text.replace("\u202f", " ").replace("\u00a0", " ")
+
+
+def test_b003_measure_change_updates_chart_and_url(browser, live_server):
+    browser.get(live_server + "/")
+    wait_for_charts(browser)
+    choose_option(browser, ids.filter_control("measure"), "menages_loges")
+    WebDriverWait(browser, 10).until(lambda d: "measure=menages_loges" in d.current_url)
+    WebDriverWait(browser, 10).until(
+        lambda d: (
+            "Ménages"
+            in d.execute_script("return document.querySelector('.dash-graph .js-plotly-plot').layout.title.text")
+        )
+    )
+
+
+def chart_categories(browser, index: int = 0) -> list[str]:
+    """The y categories of the first bar trace of the index-th chart of the page."""
+    return browser.execute_script(
+        "const p = document.querySelectorAll('.dash-graph .js-plotly-plot')[arguments[0]];"
+        "const bars = p.data.filter(t => t.type === 'bar');"
+        "return Array.from(new Set(bars.flatMap(t => Array.from(t.y || []))));",
+        index,
+    )
+
+
+def click_map_area(browser, code: str) -> None:
+    """A real mouse click on the label point of an area of the map."""
+    area = next(a for a in load_geometry().areas if a.code == code)
+    graph = element(browser, ids.chart("map"))
+    # Selenium offsets from the centre of the element's visible part: show the page whole first.
+    browser.set_window_size(1400, 1600)
+    browser.execute_script("window.scrollTo(0, 0)")
+    dx, dy = browser.execute_script(
+        """
+        const gd = arguments[0].querySelector('.js-plotly-plot');
+        const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+        const box = gd.getBoundingClientRect();
+        const px = xa._offset + xa.l2p(arguments[1]), py = ya._offset + ya.l2p(arguments[2]);
+        return [px - box.width / 2, py - box.height / 2];
+        """,
+        graph,
+        area.label[0],
+        area.label[1],
+    )
+    plot = graph.find_element(By.CSS_SELECTOR, ".js-plotly-plot")
+    ActionChains(browser).move_to_element_with_offset(plot, int(dx), int(dy)).pause(0.3).click().perform()
+
+
+def test_b004_map_click_selects_a_region_and_the_other_views_follow(browser, live_server):
+    browser.get(live_server + "/carte")
+    wait_for_charts(browser)
+    click_map_area(browser, "75")
+    WebDriverWait(browser, 10).until(lambda d: "regions=75" in d.current_url)
+    link = WebDriverWait(browser, 10).until(
+        ec.presence_of_element_located((By.CSS_SELECTOR, f"#{ids.MAP_SELECTION} a[href='/region/75']"))
+    )
+    assert "région" in link.text.lower()
+    screenshot(browser, "carte-selection")
+    browser.find_element(By.ID, ids.nav_link("prets")).click()
+    WebDriverWait(browser, 10).until(lambda d: "/prets?regions=75" in d.current_url)
+    wait_for_charts(browser)
+    assert chart_categories(browser) == ["Nouvelle-Aquitaine"]
+
+
+def test_b005_a_copied_url_restores_the_same_view(browser, live_server):
+    browser.get(live_server + "/droits?regions=84,11&vue=part")
+    wait_for_charts(browser)
+    index = browser.execute_script(
+        "return Array.from(document.querySelectorAll('.dash-graph .js-plotly-plot'))"
+        ".findIndex(p => (p.layout.title.text || '').includes('par territoire'));"
+    )
+    assert sorted(chart_categories(browser, index)) == ["Auvergne-Rhône-Alpes", "Île-de-France"]
+    x_range = browser.execute_script(
+        "return document.querySelectorAll('.dash-graph .js-plotly-plot')[arguments[0]].layout.xaxis.range;", index
+    )
+    assert x_range == [0, 100]
+    checked = browser.execute_script(
+        "return document.getElementById(arguments[0]).querySelector('input:checked').value;",
+        '{"name":"vue","type":"filter"}',
+    )
+    assert checked == "part"
+
+
+def test_b006_back_button_returns_to_the_previous_filters(browser, live_server):
+    browser.get(live_server + "/droits")
+    wait_for_charts(browser)
+    label = browser.execute_script(
+        "const i = document.getElementById(arguments[0]).querySelector(\"input[value='part']\");"
+        "return i.closest('.form-check').querySelector('label');",
+        '{"name":"vue","type":"filter"}',
+    )
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", label)
+    label.click()
+    WebDriverWait(browser, 10).until(lambda d: "vue=part" in d.current_url)
+    browser.back()
+    WebDriverWait(browser, 10).until(lambda d: "vue=part" not in d.current_url)
+    wait_for_charts(browser)
+    checked = browser.execute_script(
+        "return document.getElementById(arguments[0]).querySelector('input:checked').value;",
+        '{"name":"vue","type":"filter"}',
+    )
+    assert checked == "nombre"
