@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import importlib
+import sys
 
 import dash
 import dash_bootstrap_components as dbc  # noqa: F401  (registers the component suite)
 from dash import Dash
 
-from . import db, ids
+from . import db, ids, security
 from .callbacks import register_url_sync
 from .cli import ensure_database
 from .components import shell
 from .config import REPO_DIR, get_settings
 from .queries.common import source_info, territories
+from .sources import SourceError
+from .synthetic import synthetic_shown
 
 #: Page modules under dashboard/pages, each calling `dash.register_page`.
-PAGE_MODULES = ("overview", "prets", "droits", "contreparties", "carte", "region", "qualite")
+PAGE_MODULES = ("overview", "prets", "droits", "contreparties", "carte", "suivi", "region", "qualite")
 
 
 def _shell() -> object:
@@ -24,7 +27,7 @@ def _shell() -> object:
     cur = db.cursor()
     regions = [(r.code, r.name) for r in territories(cur).itertuples() if r.kind == "section"]
     info = source_info(cur)
-    return shell.layout(regions, info.source_line, info.data_date)
+    return shell.layout(regions, info.source_line, info.data_date, synthetic=synthetic_shown(cur))
 
 
 def create_app() -> Dash:
@@ -33,7 +36,13 @@ def create_app() -> Dash:
     The database is built from `data/` first if its file is missing.
     """
     settings = get_settings()
-    ensure_database(settings.data_dir, settings.db_path)
+    try:
+        ensure_database(settings.data_dir, settings.db_path)
+        security.check_database(settings.db_path)
+    except (security.StartupError, SourceError) as exc:
+        # A readable message instead of a traceback; gunicorn stops ("Worker failed to boot").
+        print(f"Le tableau de bord ne peut pas démarrer. {exc}", file=sys.stderr)
+        raise SystemExit(3) from None
     app = Dash(
         __name__,
         use_pages=True,
@@ -43,6 +52,7 @@ def create_app() -> Dash:
         update_title=None,
         suppress_callback_exceptions=True,
         serve_locally=True,
+        on_error=security.callback_error,
     )
     for module in PAGE_MODULES:
         importlib.import_module(f"{__package__}.pages.{module}")
@@ -57,6 +67,7 @@ def create_app() -> Dash:
         app.enable_dev_tools(debug=True)
     # Dash registers its JavaScript bundles while rendering the index page. Render it once now,
     # so that every gunicorn worker serves them even if another worker served the index.
+    security.install(app, debug=settings.debug)
     app.server.test_client().get("/")
     return app
 

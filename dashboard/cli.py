@@ -1,4 +1,4 @@
-"""Command line: `python -m dashboard [build|check|serve|import|demo-data]`."""
+"""Command line: `python -m dashboard [build|check|serve|import|demo-data|export]`."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import duckdb
 from .config import get_settings
 from .database import build_database
 from .formatting import format_number
+from .presentation import cli as export_cli
 from .sources import SourceError
 
 SEVERITY_LABELS = {"high": "élevée", "medium": "moyenne", "low": "faible"}
@@ -187,7 +188,10 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="extract date, from the report date (default) to one year later; later dates add the following weeks",
     )
+    export_cli.add_parser(commands)
     args = parser.parse_args(argv)
+    if args.command == "export":
+        return export_cli.run(args)
     settings = get_settings()
     if args.command == "import":
         return _import(args, settings.operations_db_path)

@@ -1,31 +1,71 @@
 """DuckDB access for the web app: one read-only connection per worker process, a cursor per thread.
 
-The connection is opened lazily, so a gunicorn worker opens its own after the fork. When the
-database file is replaced (an atomic rebuild or import), the next request reopens it: a worker
-never needs a restart and never sees a half-written file.
+The connection is opened lazily, so a gunicorn worker opens its own after the fork. It attaches
+the report database read-only (the default catalog of every cursor) and, when its file exists,
+the operations database of the weekly extracts read-only as `ops` (`extracts.store.ATTACH_NAME`).
+When either file is replaced (an atomic rebuild or import) or the operations file appears or
+disappears, the next request reopens both: a worker never needs a restart and never sees a
+half-written file.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
 from .config import get_settings
+from .extracts.formats import sql_string
+from .extracts.store import attach_operations
+
+#: Catalog name of the report database in the dashboard's connection (every cursor `USE`s it).
+REPORT_CATALOG = "report"
+
+log = logging.getLogger(__name__)
+
+
+T = TypeVar("T")
 
 
 class DatabaseUnavailable(RuntimeError):
     """The database file is missing or unreadable."""
 
 
+Identity = tuple[int, int, int]
+
+
 class _Handle:
-    def __init__(self, path: Path):
-        stat = path.stat()
-        self.identity = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+    """An in-memory DuckDB instance with the report file (and the operations file) attached read-only.
+
+    Not `duckdb.connect(path)`: DuckDB caches instances by path, so while old cursors keep the
+    instance of a replaced file alive, a new connect would hand back the stale one.
+    """
+
+    def __init__(self, report: Path, operations: Path, identity: tuple[Identity, Identity | None]):
+        self.identity = identity
         self.pid = os.getpid()
-        self.connection = duckdb.connect(str(path), read_only=True)
+        #: Memoised values derived from these files (dropped with the handle when a file changes).
+        self.cache: dict[str, object] = {}
+        connection = duckdb.connect(":memory:")
+        try:
+            connection.execute(f"ATTACH {sql_string(str(report))} AS {REPORT_CATALOG} (READ_ONLY)")
+            connection.execute(f"USE {REPORT_CATALOG}")
+        except BaseException:
+            connection.close()
+            raise
+        self.operations = False
+        if identity[1] is not None:
+            try:
+                attach_operations(connection, operations)
+                self.operations = True
+            except duckdb.Error as exc:  # an unreadable operations file must not take the report views down
+                log.warning("cannot attach the operations database %s: %s", operations, exc)
+        self.connection = connection
 
 
 _lock = threading.Lock()
@@ -33,7 +73,7 @@ _handle: _Handle | None = None
 _local = threading.local()
 
 
-def _file_identity(path: Path) -> tuple[int, int, int] | None:
+def _file_identity(path: Path) -> Identity | None:
     try:
         stat = path.stat()
     except FileNotFoundError:
@@ -41,29 +81,62 @@ def _file_identity(path: Path) -> tuple[int, int, int] | None:
     return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
 
 
-def _current_handle(path: Path) -> _Handle:
+def _is_current(handle: _Handle | None, report: Identity | None, operations: Identity | None) -> bool:
+    # A report file missing for a moment keeps the open handle (it is only ever replaced atomically).
+    return (
+        handle is not None
+        and handle.pid == os.getpid()
+        and (report is None or report == handle.identity[0])
+        and operations == handle.identity[1]
+    )
+
+
+def _current_handle(path: Path, operations_path: Path) -> _Handle:
     global _handle
-    identity = _file_identity(path)
+    report, operations = _file_identity(path), _file_identity(operations_path)
     handle = _handle
-    if handle is not None and handle.pid == os.getpid() and (identity is None or identity == handle.identity):
+    if _is_current(handle, report, operations):
+        assert handle is not None
         return handle
     with _lock:
         handle = _handle
-        if handle is None or handle.pid != os.getpid() or (identity is not None and identity != handle.identity):
-            if identity is None:
+        if not _is_current(handle, report, operations):
+            if report is None:
                 raise DatabaseUnavailable(f"database file not found: {path}")
             try:
-                handle = _Handle(path)
+                handle = _Handle(path, operations_path, (report, operations))
             except duckdb.Error as exc:
                 raise DatabaseUnavailable(f"cannot open {path}: {exc}") from exc
-            _handle = handle  # the previous connection closes once its last cursor is dropped
+            _handle = handle  # the previous instance closes once its last cursor is dropped
+        assert handle is not None
         return handle
 
 
-def cursor() -> duckdb.DuckDBPyConnection:
-    """A cursor for the current thread on the current database file."""
-    handle = _current_handle(get_settings().db_path)
+def _handle_for_thread() -> _Handle:
+    settings = get_settings()
+    handle = _current_handle(settings.db_path, settings.operations_db_path)
     if getattr(_local, "handle", None) is not handle:
-        _local.cursor = handle.connection.cursor()
+        cur = handle.connection.cursor()
+        cur.execute(f"USE {REPORT_CATALOG}")  # a cursor starts on the in-memory catalog
+        _local.cursor = cur
         _local.handle = handle
+    return handle
+
+
+def cursor() -> duckdb.DuckDBPyConnection:
+    """A cursor for the current thread on the current database files (operations attached as `ops`)."""
+    _handle_for_thread()
     return _local.cursor
+
+
+def operations_attached() -> bool:
+    """Whether the operations database is attached (as `ops`) to the current connection."""
+    return _handle_for_thread().operations
+
+
+def memo(key: str, compute: Callable[[], T]) -> T:
+    """`compute()` once per opened database files: recomputed after a rebuild or an import."""
+    cache = _handle_for_thread().cache
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]  # type: ignore[return-value]

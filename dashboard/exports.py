@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import numbers
 from collections.abc import Callable
+from decimal import Decimal
 
 import duckdb
 import pandas as pd
@@ -12,15 +14,20 @@ import pandas as pd
 from .filters import Filters
 
 Export = Callable[[duckdb.DuckDBPyConnection, Filters], pd.DataFrame]
+#: `(source line, data date)` of an export whose data do not come from the report (weekly extracts).
+ExportSource = Callable[[duckdb.DuckDBPyConnection, Filters], tuple[str, str]]
 EXPORTS: dict[str, Export] = {}
+EXPORT_SOURCES: dict[str, ExportSource] = {}
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
-def register_export(name: str) -> Callable[[Export], Export]:
-    """Decorator: declare the DataFrame behind chart `name`."""
+def register_export(name: str, *, source: ExportSource | None = None) -> Callable[[Export], Export]:
+    """Decorator: declare the DataFrame behind chart `name` (and, if it is not the report, its `source`)."""
 
     def decorate(function: Export) -> Export:
         EXPORTS[name] = function
+        if source is not None:
+            EXPORT_SOURCES[name] = source
         return function
 
     return decorate
@@ -50,6 +57,8 @@ def to_csv(df: pd.DataFrame, *, source_line: str, data_date: str, synthetic: boo
                 cells.append("" if value != value else format(value, ".12g").replace(".", ","))
             elif value is None or value is pd.NA:
                 cells.append("")
+            elif isinstance(value, (numbers.Integral, Decimal)) and not isinstance(value, bool):
+                cells.append(str(value).replace(".", ","))  # a number stays a number, even negative
             else:
                 cells.append(_safe_cell(value if isinstance(value, str) else str(value)))
         writer.writerow(cells)

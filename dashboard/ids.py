@@ -72,3 +72,27 @@ REGION_NARRATIVE = "region-narrative"
 REGION_FINDINGS = "region-findings"
 REGION_DROM_TABLE = "region-drom-table"
 REGION_UNKNOWN = "region-unknown"
+
+# Shell alerts (security: rejected filter values, callback errors)
+FILTERS_ALERT = "filters-rejected-alert"
+ERROR_ALERT = "callback-error-alert"
+
+# Weekly follow-up page (suivi) and the overview's changes since the last review
+SUIVI_HEADER = "suivi-header"
+SUIVI_KPIS = "suivi-kpis"
+SUIVI_DELTA_TABLE = "suivi-delta-table"
+SUIVI_REPORT_TABLE = "suivi-report-table"
+SUIVI_MISSING = "suivi-missing"
+OVERVIEW_CHANGES = "overview-changes"
+
+# Presentation exports (PowerPoint / PDF of a page) and the presentation mode
+DECK_MENU = "deck-export-menu"
+DECK_SCOPE = "deck-export-scope"
+DECK_DOWNLOAD = "deck-export-download"
+DECK_STATUS = "deck-export-status"
+PRESENTATION_MODE = "presentation-mode"
+
+
+def deck_button(fmt: str) -> str:
+    """The menu item exporting the page in format `fmt` (`pptx` or `pdf`)."""
+    return f"deck-export-{fmt}"

@@ -168,13 +168,11 @@ class Checker:
         members: dict[str, set[str]],
         children: dict[str, list[str]],
         ratio_terms: dict[str, tuple[str, str]],
-        dimension_labels: dict[tuple[str, str], str],
     ):
         self.facts = facts
         self.members = members
         self.children = children
         self.ratio_terms = ratio_terms
-        self.dimension_labels = dimension_labels
         self.by_key: dict[tuple, list[Fact]] = defaultdict(list)
         for fact in facts:
             self.by_key[fact.key()].append(fact)
@@ -583,10 +581,8 @@ def load_checker(con: duckdb.DuckDBPyConnection) -> Checker:
             )
         )
     members: dict[str, set[str]] = defaultdict(set)
-    labels: dict[tuple[str, str], str] = {}
-    for dimension, member, label in con.execute("SELECT dimension, member, label FROM dimension_members").fetchall():
+    for dimension, member in con.execute("SELECT dimension, member FROM dimension_members").fetchall():
         members[dimension].add(member)
-        labels[(dimension, member)] = label
     children: dict[str, list[str]] = defaultdict(list)
     for code, parent in con.execute(
         "SELECT code, parent_code FROM territories WHERE parent_code IS NOT NULL ORDER BY sort_order"
@@ -598,7 +594,7 @@ def load_checker(con: duckdb.DuckDBPyConnection) -> Checker:
             "SELECT code, numerator, denominator FROM measures WHERE kind = 'ratio'"
         ).fetchall()
     }
-    return Checker(facts, dict(members), dict(children), ratio_terms, labels)
+    return Checker(facts, dict(members), dict(children), ratio_terms)
 
 
 def run_checks(con: duckdb.DuckDBPyConnection) -> list[Finding]:

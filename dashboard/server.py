@@ -33,8 +33,15 @@ class _Gunicorn(BaseApplication):
 def serve(settings: Settings) -> int:
     """Build the database if missing, then serve the dashboard on http://host:port."""
     from .cli import ensure_database
+    from .security import StartupError, check_database
+    from .sources import SourceError
 
-    ensure_database(settings.data_dir, settings.db_path)
+    try:
+        ensure_database(settings.data_dir, settings.db_path)
+        check_database(settings.db_path)
+    except (StartupError, SourceError) as exc:
+        print(f"Le tableau de bord ne peut pas démarrer. {exc}", file=sys.stderr)
+        return 1
     print(f"Tableau de bord NPNRU : http://{settings.host}:{settings.port}", file=sys.stderr)
     _Gunicorn(f"{settings.host}:{settings.port}").run()
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import shutil
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -75,4 +76,23 @@ def built_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     path = tmp_path_factory.mktemp("db") / "npnru.duckdb"
     build_database(DATA_DIR, path)
+    return path
+
+
+#: The two weekly extracts of the `operations_db` fixture, one week apart (after the report date).
+WEEKLY_AS_OF = (date(2025, 1, 7), date(2025, 1, 14))
+
+
+@pytest.fixture(scope="session")
+def operations_db(built_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An operations database holding two synthetic weekly snapshots (2,000 operations, fixed seed)."""
+    from dashboard.extracts.generator import generate
+    from dashboard.extracts.store import import_extract
+
+    root = tmp_path_factory.mktemp("weekly")
+    path = root / "operations.duckdb"
+    for as_of in WEEKLY_AS_OF:
+        folder = root / as_of.isoformat()
+        generate(built_db, 2000, 7, folder, as_of)
+        import_extract(folder / "operations.csv", folder / "disbursements.csv", as_of, path)
     return path

@@ -12,6 +12,16 @@ from ..indicators import indicator_options
 FAMILLE_LABELS = {"requalification": "Requalification", "reconstitution": "Reconstitution de l'offre"}
 OPERATEUR_LABELS = {"fonciere_logement": "Foncière Logement", "esh_groupe": "ESH du Groupe"}
 SEVERITE_LABELS = {"high": "Élevée", "medium": "Moyenne", "low": "Faible"}
+#: French texts of dcc.Dropdown (dash 4 defaults are English).
+DROPDOWN_LABELS = {
+    "select_all": "Tout sélectionner",
+    "deselect_all": "Tout désélectionner",
+    "selected_count": "{num_selected} sélectionnés",
+    "search": "Rechercher",
+    "clear_search": "Effacer la recherche",
+    "clear_selection": "Effacer la sélection",
+    "no_options_found": "Aucune option",
+}
 
 
 def _labelled(label: str, control, width: int = 4) -> dbc.Col:
@@ -29,6 +39,7 @@ def regions_control(regions: list[tuple[str, str]], value: tuple[str, ...], *, w
             multi=True,
             placeholder="Tous les territoires",
             clearable=True,
+            labels=DROPDOWN_LABELS,
         ),
         width,
     )
@@ -42,6 +53,7 @@ def measure_control(value: str, *, width: int = 5) -> dbc.Col:
             options=indicator_options(),
             value=value,
             clearable=False,
+            labels=DROPDOWN_LABELS,
         ),
         width,
     )

@@ -7,6 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from .. import ids
+from ..presentation.ui import presentation_switch
 
 
 def navbar(regions: list[tuple[str, str]]) -> dbc.Navbar:
@@ -31,7 +32,10 @@ def navbar(regions: list[tuple[str, str]]) -> dbc.Navbar:
                 dbc.NavbarBrand(["NPNRU ", html.Span("· Action Logement", className="fw-light")], href="/"),
                 dbc.NavbarToggler(id="navbar-toggler"),
                 dbc.Collapse(
-                    dbc.Nav([*links[:-1], menu, links[-1]] if links else [menu], navbar=True),
+                    [
+                        dbc.Nav([*links[:-1], menu, links[-1]] if links else [menu], navbar=True),
+                        presentation_switch(),
+                    ],
                     id="navbar-collapse",
                     navbar=True,
                 ),
@@ -64,11 +68,40 @@ def footer(source_line: str, data_date: str) -> html.Footer:
     )
 
 
-def layout(regions: list[tuple[str, str]], source_line: str, data_date: str) -> html.Div:
-    """The whole page: navbar, the current page's content, footer, and the shared stores."""
+def alerts() -> html.Div:
+    """Dismissable alerts filled by callbacks: rejected filter values, a failed update."""
     return html.Div(
         [
+            dbc.Alert(id=ids.FILTERS_ALERT, color="warning", dismissable=True, is_open=False, className="small"),
+            dbc.Alert(id=ids.ERROR_ALERT, color="danger", dismissable=True, is_open=False, className="small"),
+        ]
+    )
+
+
+def synthetic_banner() -> html.Div:
+    """Shown on every page while simulated weekly extracts are loaded."""
+    return html.Div(
+        [
+            html.Strong("Données simulées"),
+            " · les extractions hebdomadaires chargées sont synthétiques (démonstration), pas des chiffres réels ; "
+            "les chiffres du bilan restent ceux publiés.",
+        ],
+        id=ids.SYNTHETIC_BANNER,
+        className="synthetic-banner",
+        role="status",
+    )
+
+
+def layout(regions: list[tuple[str, str]], source_line: str, data_date: str, *, synthetic: bool = False) -> html.Div:
+    """The whole page: navbar, the current page's content, footer, and the shared stores.
+
+    `synthetic`: simulated data are loaded, every page then carries the "Données simulées" banner.
+    """
+    return html.Div(
+        [
+            *([synthetic_banner()] if synthetic else []),
             navbar(regions),
+            dbc.Container(alerts(), fluid=True),
             dbc.Container(dash.page_container, fluid=True, className="page"),
             footer(source_line, data_date),
             dcc.Store(id=ids.FILTERS),

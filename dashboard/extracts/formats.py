@@ -119,7 +119,20 @@ def _transcode(path: Path, encoding: str, target: Path, display: str, issues: li
             if text:
                 last = text[-1]
             out.write(text)
-        out.write(decoder.decode(b"", final=True))
+        try:
+            out.write(decoder.decode(b"", final=True))
+        except UnicodeDecodeError:
+            issues.append(
+                ExtractIssue(
+                    display,
+                    newlines + 1,
+                    "-",
+                    None,
+                    "encoding",
+                    f"the file ends in the middle of a {encoding} character (truncated?): save it again as CSV UTF-8",
+                )
+            )
+            return None
     lines = newlines + (1 if last not in ("", "\n") else 0)
     return _Utf8File(target, digest.hexdigest(), lines, encoding)
 
@@ -245,7 +258,14 @@ def _load_csv(
         columns = _select_columns(raw.table, positions)
         con.execute(f"CREATE OR REPLACE TEMP TABLE {raw.name} AS SELECT rowid + 2 AS line, {columns} FROM {read}")
     else:
-        _map_lines(con, raw, utf8.path, read, rejects, _select_columns(raw.table, positions, prefix="r."))
+        try:
+            _map_lines(con, raw, utf8.path, read, rejects, _select_columns(raw.table, positions, prefix="r."))
+        except duckdb.Error:
+            # Lines that even a one-column read cannot split (e.g. mixed line endings): number the
+            # records in order instead; rejected rows are still reported, without a line number.
+            columns = _select_columns(raw.table, positions)
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {raw.name} AS SELECT rowid + 2 AS line, {columns} FROM {read}")
+            con.execute("CREATE OR REPLACE TEMP TABLE _items AS SELECT NULL::BIGINT AS item, NULL::BIGINT AS line")
         for line, message, text in con.execute(
             f"""SELECT i.line, r.message, r.text
                 FROM (SELECT line AS item, arg_min(error_message, column_idx) AS message,

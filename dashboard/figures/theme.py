@@ -53,6 +53,8 @@ CATEGORY_COLORS: dict[str, str] = {
     "autres": "#BBBBBB",
     "tendue": OKABE_ITO["vermillion"],
     "detendue": OKABE_ITO["sky"],
+    # weekly extracts: reservation rights (Paul Tol's wine, colour-blind safe next to the above)
+    "droits": "#882255",
 }
 
 #: Sequential scale for the map: cividis is designed for colour-vision deficiencies.
@@ -146,7 +148,7 @@ def graph_config(filename: str) -> dict[str, object]:
     }
 
 
-def empty_figure(message: str, *, title: str, source_line: str, data_date: str) -> go.Figure:
+def empty_figure(message: str, *, title: str, source_line: str, data_date: str, synthetic: bool = False) -> go.Figure:
     """A framed figure that says why nothing is drawn (e.g. a filter leaves no data)."""
     fig = go.Figure()
     fig.add_annotation(
@@ -154,4 +156,13 @@ def empty_figure(message: str, *, title: str, source_line: str, data_date: str) 
     )
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    return frame(fig, title=title, unit="", source_line=source_line, data_date=data_date, legend=False, height=300)
+    return frame(
+        fig,
+        title=title,
+        unit="",
+        source_line=source_line,
+        data_date=data_date,
+        synthetic=synthetic,
+        legend=False,
+        height=300,
+    )

@@ -224,6 +224,7 @@ def update_sections(store: object):
             title="Contreparties foncières par section et par opérateur",
             source_line=ctx.source_line,
             data_date=ctx.data_date,
+            synthetic=ctx.synthetic,
         )
     return sections_figure(data, ctx, operators=filters.operateur)
 

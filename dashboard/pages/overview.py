@@ -11,13 +11,16 @@ from .. import db, ids
 from ..components.chart_card import chart_card
 from ..components.controls import filter_bar, measure_control, regions_control
 from ..components.kpi import kpi_card
+from ..components.weekly import changes_panel
 from ..exports import register_export
 from ..figures.bars import ChartContext, ranking_bar
 from ..filters import Filters, from_query, from_store
 from ..formatting import format_value
 from ..indicators import INDICATORS
+from ..presentation.ui import exporter
 from ..queries.common import indicator_values, section_codes, source_info, territories
 from ..queries.overview import findings_by_severity, national_kpis
+from ..queries.weekly import changes_since_last_review
 from ..synthetic import synthetic_shown
 
 RANKING = "ranking"
@@ -72,7 +75,10 @@ def layout(**query: str) -> html.Div:
     counts = findings_by_severity(cur)
     return html.Div(
         [
-            html.H1("Vue d'ensemble du programme", className="h3"),
+            html.Div(
+                [html.H1("Vue d'ensemble du programme", className="h3 mb-0"), exporter("FR")],
+                className="d-flex justify-content-between align-items-start flex-wrap gap-2 mb-2",
+            ),
             html.P(
                 "Chiffres nationaux tels que publiés dans le bilan 2024, avec leur citation (survol ou clic), "
                 "et la somme des 13 sections régionales pour comparaison.",
@@ -92,6 +98,7 @@ def layout(**query: str) -> html.Div:
             html.H2("Classement des territoires", className="h5 mt-3"),
             filter_bar(measure_control(filters.measure), regions_control(regions, filters.regions)),
             chart_card(RANKING, "classement-territoires"),
+            changes_panel(db.memo("overview-changes", lambda: changes_since_last_review(cur))),
         ]
     )
 

@@ -366,7 +366,11 @@ def update_findings(store: object, severite_raw: object):
     table = by_territory(data)
     if table.empty:
         figure = empty_figure(
-            "Aucune incohérence pour ces filtres.", title=title, source_line=ctx.source_line, data_date=ctx.data_date
+            "Aucune incohérence pour ces filtres.",
+            title=title,
+            source_line=ctx.source_line,
+            data_date=ctx.data_date,
+            synthetic=ctx.synthetic,
         )
     else:
         figure = region_bars(

@@ -16,7 +16,9 @@ from ..exports import register_export
 from ..figures.land import drom_figure, printed_text
 from ..figures.region import split_figure, split_height
 from ..filters import MAX_VALUE_LENGTH, Filters
-from ..formatting import format_period, format_value
+from ..formatting import format_period
+from ..presentation.content import SPLIT_TITLES, rank_text
+from ..presentation.ui import exporter
 from ..queries.common import section_codes, territories
 from ..queries.land import drom_details, overseas_printed_totals
 from ..queries.region import (
@@ -49,25 +51,6 @@ RULE_LABELS = {
     "restatement": "Chiffre repris différemment",
     "part_exceeds_whole": "Partie > tout",
 }
-SPLIT_TITLES = {
-    "droits": ("Droits de réservation : requalification / reconstitution", "En nombre de droits, au 31/12/2024"),
-    "contreparties": ("Contreparties foncières par opérateur", "En équivalents logements, au 31/12/2024"),
-}
-
-
-def ordinal(rank: int) -> str:
-    """French ordinal of a rank: 1er, 2e, 3e..."""
-    return "1er" if rank == 1 else f"{rank}e"
-
-
-def rank_text(row: pd.Series) -> str | None:
-    """`3e sur 13 · 12,5 % du total (calculé)`; None when the region does not publish the figure."""
-    if pd.isna(row["rank"]):
-        return None
-    published, sections = int(row["published"]), int(row["sections"])
-    scope = f"sur {sections}" if published == sections else f"sur {published} publiées"
-    share = format_value(round(float(row["share"]), 1), "PCT", 1)
-    return f"{ordinal(int(row['rank']))} {scope} · {share} du total (calculé)"
 
 
 def _regions(cur) -> list[tuple[str, str]]:
@@ -112,7 +95,6 @@ def _header(header: dict[str, object], regions: list[tuple[str, str]]) -> html.D
         color="secondary",
         size="sm",
         id=ids.REGION_SWITCH,
-        className="me-3",
     )
     links = [
         dbc.Button(
@@ -132,7 +114,7 @@ def _header(header: dict[str, object], regions: list[tuple[str, str]]) -> html.D
                             html.Small(f"{header['section_title']}{page}", className="text-muted"),
                         ]
                     ),
-                    selector,
+                    html.Div([exporter(code), selector], className="d-flex align-items-start gap-2"),
                 ],
                 className="d-flex justify-content-between align-items-start flex-wrap gap-2",
             ),

@@ -36,7 +36,8 @@ def _free_port() -> int:
 def live_server(built_db: Path) -> Iterator[str]:
     """The dashboard served by gunicorn (production settings) on a free loopback port."""
     port = _free_port()
-    env = {**os.environ, "NPNRU_DB": str(built_db)}
+    # The report data only: no operations database, whatever the developer has locally.
+    env = {**os.environ, "NPNRU_DB": str(built_db), "NPNRU_OPERATIONS_DB": str(built_db.parent / "none.duckdb")}
     log = open(built_db.parent / "gunicorn.log", "w")  # noqa: SIM115
     process = subprocess.Popen(
         [

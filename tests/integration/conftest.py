@@ -9,9 +9,11 @@ import pytest
 
 
 @pytest.fixture(scope="session")
-def app_client(built_db: Path):
-    """A test client of `dashboard.app:server`, reading the session's freshly built database."""
+def app_client(built_db: Path, operations_db: Path):
+    """A test client of `dashboard.app:server`, reading the session's freshly built database and
+    two synthetic weekly snapshots."""
     os.environ["NPNRU_DB"] = str(built_db)
+    os.environ["NPNRU_OPERATIONS_DB"] = str(operations_db)
     from dashboard.app import server
 
     return server.test_client()

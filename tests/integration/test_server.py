@@ -12,7 +12,7 @@ from dash.development.base_component import Component
 from dashboard import ids
 from dashboard.filters import Filters
 
-PAGES = ["/", "/prets", "/droits", "/contreparties", "/carte", "/region/84", "/region/OM", "/qualite"]
+PAGES = ["/", "/prets", "/droits", "/contreparties", "/carte", "/suivi", "/region/84", "/region/OM", "/qualite"]
 
 
 def components(tree: object) -> Iterator[Component]:

@@ -1,0 +1,202 @@
+"""The naive baseline: the dashboard's pages and callbacks implemented "the obvious way".
+
+Served by gunicorn exactly like the real app (`gunicorn benchmarks.naive_app:server -c
+gunicorn.conf.py`), with the same pages, component ids and callback wiring, so that the benchmark
+sends it the very same request bodies. What differs:
+
+- a new DuckDB connection per request (opened on first use in the request, closed at its end),
+  instead of one read-only connection per worker and a cursor per thread;
+- the chart callbacks build their figures with `plotly.express` straight from the same query
+  functions (default template, no shared theme), instead of the hand-built `graph_objects` figures;
+- a change of map measure or selection resends the whole map figure (geometry included) instead
+  of a `dash.Patch` of colours and texts.
+
+Callbacks without a naive version here (lists, tables, the filter store, and any page added later,
+such as `/suivi`) run their real code, with the per-request connection. The layouts are the real
+ones. This module must be imported before `dashboard.app`: it swaps `dash.callback` so that the
+pages register the naive functions in place of the real ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import dash
+import duckdb
+import flask
+import pandas as pd
+import plotly.express as px
+
+#: Naive implementations, by the `module.qualname` of the real callback they replace.
+NAIVE: dict[str, Callable[..., object]] = {}
+
+
+def naive(name: str) -> Callable[[Callable[..., object]], Callable[..., object]]:
+    def register(function: Callable[..., object]) -> Callable[..., object]:
+        NAIVE[name] = function
+        return function
+
+    return register
+
+
+def connect() -> duckdb.DuckDBPyConnection:
+    """A new read-only connection to the report database, with the operations database attached as `ops`."""
+    from dashboard.config import get_settings
+    from dashboard.extracts.store import attach_operations
+
+    settings = get_settings()
+    con = duckdb.connect(str(settings.db_path), read_only=True)
+    if settings.operations_db_path.exists():
+        attach_operations(con, settings.operations_db_path)
+    return con
+
+
+def per_request_cursor() -> duckdb.DuckDBPyConnection:
+    """The connection of the current request, opened on first use (a fresh one outside a request)."""
+    if not flask.has_app_context():
+        return connect()
+    con = flask.g.get("naive_connection")
+    if con is None:
+        con = flask.g.naive_connection = connect()
+    return con
+
+
+def _filters(cur: duckdb.DuckDBPyConnection, store: object):
+    from dashboard.filters import from_store
+    from dashboard.queries.common import section_codes
+
+    return from_store(store, section_codes(cur))
+
+
+def _sized(figure) -> tuple[object, dict[str, str]]:
+    return figure, {"height": f"{figure.layout.height or 450}px"}
+
+
+@naive("pages.overview.update_ranking")
+def ranking(store: object):
+    from dashboard.indicators import INDICATORS
+    from dashboard.queries.common import indicator_values
+
+    cur = per_request_cursor()
+    filters = _filters(cur, store)
+    data = indicator_values(cur, filters.measure).sort_values("value")
+    data["selected"] = data["region_code"].isin(filters.regions)
+    return px.bar(
+        data, x="value", y="region_name", color="selected", orientation="h", title=INDICATORS[filters.measure].label
+    )
+
+
+def _long(data: pd.DataFrame, name: str, columns: list[str]) -> pd.DataFrame:
+    return data.melt(id_vars=[name], value_vars=columns, var_name="série", value_name="valeur")
+
+
+@naive("pages.prets.update_stages")
+def stages(store: object):
+    from dashboard.queries.loans import loan_stages
+
+    cur = per_request_cursor()
+    data = loan_stages(cur, _filters(cur, store).regions)
+    long = _long(data, "region_name", ["alloues", "engages", "engages_2024"])
+    return _sized(
+        px.bar(long, x="valeur", y="region_name", color="série", barmode="group", orientation="h", height=600)
+    )
+
+
+@naive("pages.prets.update_rates")
+def rates(store: object):
+    from dashboard.queries.loans import engagement_rates
+
+    cur = per_request_cursor()
+    data = engagement_rates(cur, _filters(cur, store).regions)
+    return _sized(px.bar(data, x="rate", y="region_name", orientation="h", height=520))
+
+
+@naive("pages.prets.update_disbursed")
+def disbursed(store: object):
+    from dashboard.pages.prets import disbursement_table
+    from dashboard.queries.loans import disbursements
+
+    cur = per_request_cursor()
+    data = disbursements(cur, _filters(cur, store).regions)
+    long = _long(data.assign(nom=data["territory_name"] + " " + data["period_label"]), "nom", ["engages", "decaisses"])
+    figure = px.bar(long, x="valeur", y="nom", color="série", barmode="group", orientation="h", height=600)
+    return *_sized(figure), disbursement_table(data)
+
+
+@naive("pages.droits.update_sections")
+def rights_sections(store: object):
+    from dashboard.queries.rights import rights_by_section
+
+    cur = per_request_cursor()
+    filters = _filters(cur, store)
+    data = rights_by_section(cur, filters.regions)
+    columns = list(filters.famille or ("requalification", "reconstitution"))
+    if filters.vue == "part":
+        columns = [f"{c}_share" for c in columns]
+    return _sized(px.bar(_long(data, "region_name", columns), x="valeur", y="region_name", color="série", height=560))
+
+
+@naive("pages.contreparties.update_sections")
+def land_sections(store: object):
+    from dashboard.queries.land import section_counterparts
+
+    cur = per_request_cursor()
+    filters = _filters(cur, store)
+    data = section_counterparts(cur, filters.regions)
+    columns = [
+        c
+        for c, operator in (("cf_fonciere_logement", "fonciere_logement"), ("cf_esh_groupe", "esh_groupe"))
+        if not filters.operateur or operator in filters.operateur
+    ]
+    return px.bar(_long(data, "region_name", columns), x="valeur", y="region_name", color="série", orientation="h")
+
+
+@naive("pages.carte.restyle_map")
+def full_map(store: object, rendered: object):
+    """The whole figure, geometry included, at every change (no `dash.Patch`)."""
+    from dashboard.figures.map import choropleth
+    from dashboard.geometry import load_geometry
+    from dashboard.pages.carte import _rendered, _style
+    from dashboard.pages.overview import chart_context
+
+    cur = per_request_cursor()
+    filters = _filters(cur, store)
+    figure = choropleth(load_geometry(), _style(cur, filters.measure, filters.regions), chart_context(cur))
+    return figure, _rendered(filters)
+
+
+_real_callback = dash.callback
+
+
+def _naive_callback(*args: object, **kwargs: object) -> Callable[[Callable[..., object]], object]:
+    """`dash.callback` that registers the naive version of a callback when there is one."""
+    register = _real_callback(*args, **kwargs)
+
+    def decorator(function: Callable[..., object]) -> object:
+        name = f"{function.__module__.removeprefix('dashboard.')}.{function.__qualname__}"
+        return register(NAIVE.get(name, function))
+
+    return decorator
+
+
+dash.callback = _naive_callback  # type: ignore[assignment]
+
+from dashboard import db  # noqa: E402  (after the swap of dash.callback)
+
+db.cursor = per_request_cursor  # type: ignore[assignment]
+
+from dashboard.app import server  # noqa: E402
+
+
+def _close_connection(_exc: BaseException | None) -> None:
+    con = flask.g.pop("naive_connection", None)
+    if con is not None:
+        con.close()
+
+
+# The app already answered a request (dashboard.app renders "/" once), so Flask refuses the
+# decorator: register the teardown function directly.
+server.teardown_appcontext_funcs.append(_close_connection)
+
+
+__all__ = ["NAIVE", "server"]

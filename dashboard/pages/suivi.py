@@ -1,0 +1,626 @@
+"""Suivi hebdomadaire: the weekly operation extracts, what changed since the last review, engagements
+vs disbursements over time, the remaining to disburse, disbursement lags, and the report's figures
+next to the extract's."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import dash
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import Input, Output, callback, html
+
+from .. import db, ids
+from ..callbacks import weekly_choices_for
+from ..components.chart_card import chart_card
+from ..components.controls import famille_control, filter_bar, regions_control
+from ..components.kpi import kpi_card
+from ..components.weekly import (
+    bailleur_control,
+    departements_control,
+    label_control,
+    missing_operations,
+    radio_control,
+    snapshot_control,
+    zone_control,
+)
+from ..config import get_settings
+from ..exports import register_export
+from ..extracts.spec import REGION_NAMES
+from ..figures.bars import NOT_PUBLISHED, ChartContext
+from ..figures.theme import empty_figure
+from ..figures.weekly import (
+    delta_bars,
+    flows_chart,
+    french_date,
+    lag_boxes,
+    meur,
+    remaining_bars,
+    report_vs_extract_bars,
+    signed,
+)
+from ..filters import WEEKLY_NAMES, Filters, from_query, from_store
+from ..formatting import format_value
+from ..queries.common import section_codes, source_info
+from ..queries.weekly import (
+    SnapshotPair,
+    available,
+    flows,
+    lag_quantiles,
+    operation_filters,
+    region_deltas,
+    remaining,
+    report_comparison,
+    snapshot_pair,
+    totals,
+)
+from ..synthetic import synthetic_shown
+from .prets import sized
+
+DELTAS = "suivi-evolutions"
+FLOWS = "suivi-flux"
+REMAINING = "suivi-reste"
+LAGS = "suivi-delais"
+REPORT = "suivi-bilan-extraction"
+PAS_OPTIONS = {"mois": "Par mois", "annee": "Par an"}
+COURBE_OPTIONS = {"flux": "Flux de la période", "cumul": "Cumul"}
+NO_OPERATION = "Aucune opération ne correspond à ces filtres."
+SYNTHETIC_BADGE = "Données simulées"
+
+
+# --- State shared by the callbacks -----------------------------------------------------------------
+
+
+def _filters(cur, source: object, *, query: bool = False) -> Filters:
+    choices = weekly_choices_for(WEEKLY_NAMES)
+    if query:
+        return from_query(source, section_codes(cur), choices)  # type: ignore[arg-type]
+    return from_store(source, section_codes(cur), choices)
+
+
+def _pair(cur, filters: Filters) -> SnapshotPair | None:
+    return snapshot_pair(cur, filters) if available(cur) else None
+
+
+def weekly_context(cur, pair: SnapshotPair) -> ChartContext:
+    """Source line and date of the charts drawn from the extract."""
+    return ChartContext(
+        f"Source : extraction hebdomadaire des prêts bonifiés (opérations et décaissements) du "
+        f"{french_date(pair.current_as_of)}",
+        f"Données au {french_date(pair.current_as_of)}",
+        synthetic_shown(cur),
+    )
+
+
+def report_context(cur, pair: SnapshotPair) -> ChartContext:
+    """Source line of the charts that set the report next to the extract."""
+    info = source_info(cur)
+    return ChartContext(
+        f"{info.source_line.replace('Source :', 'Sources :', 1)} ; extraction hebdomadaire du "
+        f"{french_date(pair.current_as_of)}",
+        f"Bilan : {info.data_date.lower()} · extraction au {french_date(pair.current_as_of)}",
+        synthetic_shown(cur),
+    )
+
+
+def _unavailable(cur, title: str, message: str | None = None) -> object:
+    info = source_info(cur)
+    return empty_figure(
+        message or "Aucune extraction hebdomadaire chargée.",
+        title=title,
+        source_line="Source : extractions hebdomadaires des prêts bonifiés",
+        data_date=info.data_date,
+        synthetic=synthetic_shown(cur),
+    )
+
+
+# --- Page pieces -------------------------------------------------------------------------------------
+
+
+def _badge(synthetic: bool) -> list:
+    return [dbc.Badge(SYNTHETIC_BADGE, color="danger", className="ms-2 synthetic-badge")] if synthetic else []
+
+
+def header(pair: SnapshotPair) -> list:
+    """Which snapshots are shown: dates, import time, synthetic flags."""
+    imported = pd.Timestamp(pair.current_imported_at)
+    current = html.Div(
+        [
+            html.Span("Instantané affiché : ", className="text-muted"),
+            html.Strong(f"extraction du {french_date(pair.current_as_of)}", id="suivi-current-date"),
+            html.Span(
+                f" · {format_value(float(pair.current_operations), 'COUNT', 0)} opérations · importée le "
+                f"{imported:%d/%m/%Y à %H:%M} (UTC)",
+                className="text-muted",
+            ),
+            *_badge(pair.current_synthetic),
+        ]
+    )
+    if pair.previous_as_of is None:
+        previous = html.Div(
+            "Aucune extraction antérieure : les évolutions apparaîtront après le prochain import.",
+            className="text-muted",
+        )
+    else:
+        days = (pair.current_as_of - pair.previous_as_of).days
+        previous = html.Div(
+            [
+                html.Span("Comparé à : ", className="text-muted"),
+                html.Strong(f"extraction du {french_date(pair.previous_as_of)}", id="suivi-previous-date"),
+                html.Span(f" ({days} jour{'s' if days > 1 else ''} plus tôt)", className="text-muted"),
+                *_badge(pair.previous_synthetic),
+                html.Span(
+                    " · la référence choisie n'est pas antérieure : comparaison avec l'extraction précédente."
+                    if pair.reference_ignored
+                    else "",
+                    className="text-warning-emphasis small",
+                ),
+            ]
+        )
+    return [current, previous]
+
+
+def kpis(deltas: pd.DataFrame, pair: SnapshotPair) -> list:
+    """National (or selection) totals of the current snapshot with their change since the reference."""
+    sums = totals(deltas)
+    since = f" depuis le {french_date(pair.previous_as_of)}" if pair.previous_as_of else ""
+    cards = []
+    for key, label, unit in (
+        ("engaged", "Prêts engagés", "MEUR"),
+        ("disbursed", "Prêts décaissés", "MEUR"),
+        ("remaining", "Reste à décaisser (calculé)", "MEUR"),
+        ("rights", "Droits de réservation", "COUNT"),
+    ):
+        scale = meur if unit == "MEUR" else float
+        decimals = 2 if unit == "MEUR" else 0
+        value = format_value(scale(sums[f"{key}_current"]), unit, 1 if unit == "MEUR" else 0)
+        delta = sums.get(f"{key}_delta")
+        detail = f"{signed(scale(delta), unit, decimals)}{since}" if delta is not None else "pas de comparaison"
+        cards.append(kpi_card(f"suivi-kpi-{key}", label, value, quote=None, section=None, detail=detail))
+    return cards
+
+
+def delta_table(deltas: pd.DataFrame) -> dbc.Table:
+    """Per section: current values and their change since the reference, with a total row."""
+    measures = (
+        ("operations", "Opérations", "COUNT"),
+        ("engaged", "Prêts engagés", "MEUR"),
+        ("disbursed", "Prêts décaissés", "MEUR"),
+        ("remaining", "Reste à décaisser (calculé)", "MEUR"),
+        ("rights", "Droits de réservation", "COUNT"),
+    )
+    head = html.Thead(
+        [
+            html.Tr([html.Th("Territoire", rowSpan=2), *[html.Th(label, colSpan=2) for _, label, _ in measures]]),
+            html.Tr([html.Th(t, className="text-end") for _ in measures for t in ("Valeur", "Évolution")]),
+        ]
+    )
+
+    def cells(row: dict) -> list:
+        out = []
+        for key, _, unit in measures:
+            scale = meur if unit == "MEUR" else float
+            decimals = 2 if unit == "MEUR" else 0
+            delta = row[f"{key}_delta"]
+            out += [
+                html.Td(format_value(scale(row[f"{key}_current"]), unit, decimals), className="text-end"),
+                html.Td(
+                    signed(scale(delta), unit, decimals),
+                    className=f"text-end fw-semibold delta-{key}"
+                    + (" text-success" if delta and delta > 0 else " text-danger" if delta and delta < 0 else ""),
+                ),
+            ]
+        return out
+
+    body = [
+        html.Tr([html.Td(row["region_name"]), *cells(row)], **{"data-region": row["region_code"]})
+        for row in deltas.to_dict("records")
+    ]
+    sums = totals(deltas)
+    body.append(html.Tr([html.Td(html.Strong("Ensemble de la sélection")), *cells(sums)], className="total-row"))
+    return dbc.Table(
+        [head, html.Tbody(body)], size="sm", hover=True, responsive=True, className="mb-0 weekly-table align-middle"
+    )
+
+
+def report_table(df: pd.DataFrame, pair: SnapshotPair) -> dbc.Table:
+    """The report's key figures next to the extract's (same periods), and the extract at its date."""
+    start, end = df.attrs.get("cumul_period", (None, None))
+    year = df.attrs.get("year_period", (None, None))[0]
+    cumul = f"{start.year}-{end.year}" if start is not None else "cumul"
+    head = html.Thead(
+        [
+            html.Tr(
+                [
+                    html.Th("Territoire", rowSpan=2),
+                    html.Th(f"Prêts engagés {cumul}", colSpan=3),
+                    html.Th(f"Prêts engagés en {year.year if year else ''}", colSpan=2),
+                    html.Th(f"Droits de réservation au {french_date(end)}", colSpan=2),
+                    html.Th(f"Extraction au {french_date(pair.current_as_of)}", colSpan=2),
+                ]
+            ),
+            html.Tr(
+                [
+                    html.Th(t, className="text-end")
+                    for t in (
+                        "Bilan",
+                        "Extraction",
+                        "Écart (calculé)",
+                        "Bilan",
+                        "Extraction",
+                        "Bilan",
+                        "Extraction",
+                        "Prêts engagés",
+                        "Droits",
+                    )
+                ]
+            ),
+        ]
+    )
+
+    def published(value: object, unit: str) -> html.Td:
+        if value is None or pd.isna(value):  # type: ignore[arg-type]
+            return html.Td(NOT_PUBLISHED, className="text-end text-muted fst-italic")
+        return html.Td(format_value(float(value), unit), className="text-end")  # type: ignore[arg-type]
+
+    body = []
+    for row in df.to_dict("records"):
+        report = row["report_engaged_cumul_meur"]
+        gap = None if pd.isna(report) else meur(row["engaged_cumul_eur"]) - float(report)  # type: ignore[operator]
+        body.append(
+            html.Tr(
+                [
+                    html.Td(row["region_name"]),
+                    published(report, "MEUR"),
+                    html.Td(format_value(meur(row["engaged_cumul_eur"]), "MEUR", 1), className="text-end"),
+                    html.Td("—" if gap is None else signed(gap, "MEUR", 1), className="text-end text-muted"),
+                    published(row["report_engaged_year_meur"], "MEUR"),
+                    html.Td(format_value(meur(row["engaged_year_eur"]), "MEUR", 2), className="text-end"),
+                    published(row["report_rights"], "COUNT"),
+                    html.Td(format_value(float(row["rights_report_date"]), "COUNT", 0), className="text-end"),
+                    html.Td(format_value(meur(row["engaged_now_eur"]), "MEUR", 1), className="text-end"),
+                    html.Td(format_value(float(row["rights_now"]), "COUNT", 0), className="text-end"),
+                ]
+            )
+        )
+    return dbc.Table(
+        [head, html.Tbody(body)], size="sm", hover=True, responsive=True, className="mb-0 weekly-table align-middle"
+    )
+
+
+def _section(title: str, text: str | None = None) -> list:
+    return [html.H2(title, className="h5 mt-4"), *([html.P(text, className="text-muted small")] if text else [])]
+
+
+def layout(**query: str) -> html.Div:
+    cur = db.cursor()
+    intro = html.P(
+        "Chaque semaine, l'équipe importe l'extraction des opérations financées par des prêts bonifiés et de leurs "
+        "décaissements : chaque import est un instantané daté. Cette page compare l'instantané choisi au précédent "
+        "et met les chiffres publiés dans le bilan à côté de ceux de l'extraction.",
+        className="text-muted",
+    )
+    title = html.H1("Suivi hebdomadaire des prêts", className="h3")
+    if not available(cur):
+        return html.Div([title, intro, missing_operations(get_settings().operations_db_path)])
+    filters = _filters(cur, query, query=True)
+    choices = weekly_choices_for(WEEKLY_NAMES)
+    assert choices is not None
+    regions = [(code, REGION_NAMES[code]) for code in section_codes(cur) if code in REGION_NAMES]
+    return html.Div(
+        [
+            title,
+            intro,
+            html.Div(id=ids.SUIVI_HEADER, className="region-header rounded p-3 mb-3"),
+            filter_bar(
+                snapshot_control("instantane", "Instantané", choices.snapshots, filters.instantane),
+                snapshot_control("reference", "Comparé à", choices.snapshots, filters.reference),
+                regions_control(regions, filters.regions, width=6),
+                departements_control(choices.departements, filters.departements, width=6),
+                famille_control(filters.famille, width=6),
+                bailleur_control(filters.bailleur, width=5),
+                zone_control(filters.zone, width=4),
+                label_control(filters.label, width=3),
+            ),
+            html.P(
+                "Les filtres s'appliquent à toutes les vues de la page, sauf la comparaison avec le bilan (filtrée "
+                "par territoire seulement : le bilan ne détaille pas ses chiffres régionaux autrement).",
+                className="text-muted small",
+            ),
+            dbc.Row(id=ids.SUIVI_KPIS),
+            *_section("Depuis la dernière revue"),
+            chart_card(DELTAS, "suivi-evolutions-depuis-la-derniere-revue"),
+            dbc.Card(
+                dbc.CardBody([html.H3("Évolution par territoire", className="h6"), html.Div(id=ids.SUIVI_DELTA_TABLE)]),
+                className="mb-4 shadow-sm chart-card",
+            ),
+            *_section("Engagements et décaissements dans le temps"),
+            filter_bar(
+                radio_control("pas", "Période", PAS_OPTIONS, filters.pas, width=4),
+                radio_control("courbe", "Affichage", COURBE_OPTIONS, filters.courbe, width=5),
+            ),
+            chart_card(FLOWS, "suivi-engagements-decaissements"),
+            *_section(
+                "Reste à décaisser",
+                "Montant engagé non encore décaissé (engagé − décaissé, calculé), opération par opération.",
+            ),
+            chart_card(REMAINING, "suivi-reste-a-decaisser"),
+            *_section(
+                "Délai de décaissement",
+                "Nombre de jours entre la date d'engagement d'une opération et chacun de ses décaissements.",
+            ),
+            chart_card(LAGS, "suivi-delai-de-decaissement"),
+            *_section(
+                "Bilan publié et extraction",
+                "Les chiffres clés régionaux du bilan, tels que publiés, à côté des mêmes sommes calculées sur les "
+                "opérations de l'extraction engagées dans la même période.",
+            ),
+            chart_card(REPORT, "suivi-bilan-et-extraction"),
+            dbc.Card(
+                dbc.CardBody(
+                    [
+                        html.H3("Chiffres clés régionaux : bilan et extraction", className="h6"),
+                        html.Div(id=ids.SUIVI_REPORT_TABLE),
+                    ]
+                ),
+                className="mb-4 shadow-sm chart-card",
+            ),
+        ]
+    )
+
+
+# --- CSV exports ---------------------------------------------------------------------------------
+
+
+def _export_source(cur, filters: Filters) -> tuple[str, str]:
+    pair = _pair(cur, filters)
+    if pair is None:
+        return "Source : extractions hebdomadaires des prêts bonifiés", "Aucune extraction chargée"
+    ctx = weekly_context(cur, pair)
+    if pair.previous_as_of is not None:
+        return ctx.source_line + f", comparée à celle du {french_date(pair.previous_as_of)}", ctx.data_date
+    return ctx.source_line, ctx.data_date
+
+
+def _report_source(cur, filters: Filters) -> tuple[str, str]:
+    pair = _pair(cur, filters)
+    if pair is None:
+        return _export_source(cur, filters)
+    ctx = report_context(cur, pair)
+    return ctx.source_line, ctx.data_date
+
+
+def _export(name: str, source: Callable = _export_source):
+    """Register an export that needs a snapshot: empty (with the reason) when none is loaded."""
+
+    def decorate(function: Callable[..., pd.DataFrame]):
+        def export(cur, filters: Filters) -> pd.DataFrame:
+            pair = _pair(cur, filters)
+            if pair is None:
+                return pd.DataFrame({"message": ["Aucune extraction hebdomadaire chargée"]})
+            return function(cur, filters, pair)
+
+        register_export(name, source=source)(export)
+        return function
+
+    return decorate
+
+
+@_export(DELTAS)
+def deltas_data(cur, filters: Filters, pair: SnapshotPair) -> pd.DataFrame:
+    df = region_deltas(cur, pair.current_id, pair.previous_id, operation_filters(filters))
+    columns = {"region_code": "code_territoire", "region_name": "territoire"}
+    for key, label in (
+        ("operations", "opérations"),
+        ("engaged", "prêts engagés (€)"),
+        ("disbursed", "prêts décaissés (€)"),
+        ("remaining", "reste à décaisser (€, calculé)"),
+        ("rights", "droits de réservation"),
+    ):
+        columns |= {
+            f"{key}_current": f"{label} au {french_date(pair.current_as_of)}",
+            f"{key}_previous": f"{label} au {french_date(pair.previous_as_of)}" if pair.previous_as_of else "",
+            f"{key}_delta": f"évolution {label}",
+        }
+    keep = [c for c in columns if columns[c]]
+    return df[keep].rename(columns=columns)
+
+
+@_export(FLOWS)
+def flows_data(cur, filters: Filters, pair: SnapshotPair) -> pd.DataFrame:
+    df = flows(cur, pair, filters)
+    grain = "annee" if filters.pas == "annee" else "mois"
+    return df.assign(period=df["period"].astype(str)).rename(
+        columns={
+            "period": f"période ({grain}, premier jour)",
+            "engaged_eur": "prêts engagés dans la période (€)",
+            "disbursed_eur": "prêts décaissés dans la période (€)",
+            "engaged_cumul_eur": "prêts engagés cumulés (€)",
+            "disbursed_cumul_eur": "prêts décaissés cumulés (€)",
+        }
+    )
+
+
+@_export(REMAINING)
+def remaining_data(cur, filters: Filters, pair: SnapshotPair) -> pd.DataFrame:
+    df = remaining(cur, pair, filters)
+    return (
+        df[["region_code", "region_name", "operation_count", "engaged_eur", "disbursed_eur", "remaining_eur"]]
+        .assign(disbursement_rate=(100 * df["disbursement_rate"]).round(1))
+        .rename(
+            columns={
+                "region_code": "code_territoire",
+                "region_name": "territoire",
+                "operation_count": "opérations",
+                "engaged_eur": "prêts engagés (€)",
+                "disbursed_eur": "prêts décaissés (€)",
+                "remaining_eur": "reste à décaisser (€, calculé)",
+                "disbursement_rate": "part décaissée (%, calculé)",
+            }
+        )
+    )
+
+
+@_export(LAGS)
+def lags_data(cur, filters: Filters, pair: SnapshotPair) -> pd.DataFrame:
+    df = lag_quantiles(cur, pair, filters)
+    return df[
+        ["region_code", "region_name", "disbursement_count", "mean_days", "p10", "p25", "p50", "p75", "p90"]
+    ].rename(
+        columns={
+            "region_code": "code_territoire",
+            "region_name": "territoire",
+            "disbursement_count": "décaissements",
+            "mean_days": "délai moyen (jours)",
+            "p10": "10e centile (jours)",
+            "p25": "1er quartile (jours)",
+            "p50": "médiane (jours)",
+            "p75": "3e quartile (jours)",
+            "p90": "90e centile (jours)",
+        }
+    )
+
+
+@_export(REPORT, source=_report_source)
+def report_data(cur, filters: Filters, pair: SnapshotPair) -> pd.DataFrame:
+    df = report_comparison(cur, pair, filters.regions)
+    return df[
+        [
+            "region_code",
+            "region_name",
+            "report_engaged_cumul_meur",
+            "engaged_cumul_eur",
+            "report_engaged_year_meur",
+            "engaged_year_eur",
+            "report_rights",
+            "rights_report_date",
+            "engaged_now_eur",
+            "rights_now",
+        ]
+    ].rename(
+        columns={
+            "region_code": "code_territoire",
+            "region_name": "territoire",
+            "report_engaged_cumul_meur": "bilan : prêts engagés cumulés (M€, publié)",
+            "engaged_cumul_eur": "extraction : prêts engagés dans la même période (€, calculé)",
+            "report_engaged_year_meur": "bilan : prêts engagés dans l'année (M€, publié)",
+            "engaged_year_eur": "extraction : prêts engagés dans l'année (€, calculé)",
+            "report_rights": "bilan : droits de réservation (publié)",
+            "rights_report_date": "extraction : droits des opérations engagées à la date du bilan (calculé)",
+            "engaged_now_eur": f"extraction : prêts engagés au {french_date(pair.current_as_of)} (€)",
+            "rights_now": f"extraction : droits de réservation au {french_date(pair.current_as_of)}",
+        }
+    )
+
+
+# --- Callbacks -------------------------------------------------------------------------------------
+
+
+@callback(
+    Output(ids.SUIVI_HEADER, "children"),
+    Output(ids.SUIVI_KPIS, "children"),
+    Output(ids.chart(DELTAS), "figure"),
+    Output(ids.chart(DELTAS), "style"),
+    Output(ids.SUIVI_DELTA_TABLE, "children"),
+    Input(ids.FILTERS, "data"),
+)
+def update_deltas(store: object):
+    cur = db.cursor()
+    filters = _filters(cur, store)
+    pair = _pair(cur, filters)
+    title = "Évolution depuis la dernière revue, par territoire"
+    if pair is None:
+        return None, None, *sized(_unavailable(cur, title)), None
+    deltas = region_deltas(cur, pair.current_id, pair.previous_id, operation_filters(filters))
+    if pair.previous_id is None or pair.previous_as_of is None:
+        figure = _unavailable(cur, title, "Une seule extraction importée : pas encore d'évolution à montrer.")
+    else:
+        figure = delta_bars(deltas, weekly_context(cur, pair), current=pair.current_as_of, previous=pair.previous_as_of)
+    return header(pair), kpis(deltas, pair), *sized(figure), delta_table(deltas)
+
+
+@callback(
+    Output(ids.chart(FLOWS), "figure"),
+    Output(ids.chart(FLOWS), "style"),
+    Input(ids.FILTERS, "data"),
+)
+def update_flows(store: object):
+    cur = db.cursor()
+    filters = _filters(cur, store)
+    pair = _pair(cur, filters)
+    title = "Prêts engagés et décaissés"
+    if pair is None:
+        return sized(_unavailable(cur, title))
+    data = flows(cur, pair, filters)
+    if data.empty:
+        return sized(_unavailable(cur, title, NO_OPERATION))
+    grain = "year" if filters.pas == "annee" else "month"
+    return sized(
+        flows_chart(data, weekly_context(cur, pair), grain=grain, mode=filters.courbe, as_of=pair.current_as_of)
+    )
+
+
+@callback(
+    Output(ids.chart(REMAINING), "figure"),
+    Output(ids.chart(REMAINING), "style"),
+    Input(ids.FILTERS, "data"),
+)
+def update_remaining(store: object):
+    cur = db.cursor()
+    filters = _filters(cur, store)
+    pair = _pair(cur, filters)
+    title = "Reste à décaisser par territoire"
+    if pair is None:
+        return sized(_unavailable(cur, title))
+    data = remaining(cur, pair, filters)
+    if data.empty:
+        return sized(_unavailable(cur, title, NO_OPERATION))
+    return sized(remaining_bars(data, weekly_context(cur, pair), as_of=pair.current_as_of))
+
+
+@callback(
+    Output(ids.chart(LAGS), "figure"),
+    Output(ids.chart(LAGS), "style"),
+    Input(ids.FILTERS, "data"),
+)
+def update_lags(store: object):
+    cur = db.cursor()
+    filters = _filters(cur, store)
+    pair = _pair(cur, filters)
+    title = "Délai entre l'engagement et chaque décaissement"
+    if pair is None:
+        return sized(_unavailable(cur, title))
+    data = lag_quantiles(cur, pair, filters)
+    if data.empty:
+        return sized(_unavailable(cur, title, "Aucun décaissement ne correspond à ces filtres."))
+    return sized(lag_boxes(data, weekly_context(cur, pair), as_of=pair.current_as_of))
+
+
+@callback(
+    Output(ids.chart(REPORT), "figure"),
+    Output(ids.chart(REPORT), "style"),
+    Output(ids.SUIVI_REPORT_TABLE, "children"),
+    Input(ids.FILTERS, "data"),
+)
+def update_report(store: object):
+    cur = db.cursor()
+    filters = _filters(cur, store)
+    pair = _pair(cur, filters)
+    title = "Prêts engagés : bilan publié et extraction"
+    if pair is None:
+        return *sized(_unavailable(cur, title)), None
+    data = report_comparison(cur, pair, filters.regions)
+    start, end = data.attrs["cumul_period"]
+    figure = report_vs_extract_bars(
+        data,
+        report_context(cur, pair),
+        period_label=f"{start.year}-{end.year}",
+        report_label=f"Bilan {end.year}",
+    )
+    return *sized(figure), report_table(data, pair)
+
+
+dash.register_page(
+    __name__, path="/suivi", name="Suivi hebdomadaire", order=5, title="Suivi hebdomadaire · NPNRU", layout=layout
+)

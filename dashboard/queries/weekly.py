@@ -1,0 +1,308 @@
+"""Queries of the weekly views (Suivi hebdomadaire, overview changes) on the attached operations database.
+
+Pure functions `(cursor, validated arguments) -> DataFrame | value`, SQL with `?` parameters. They
+read the operations database attached as `ops` (see `dashboard/db.py`) through the functions of
+`dashboard/extracts/queries.py` where those fit, and the report database for the published
+figures shown alongside. Amounts are euros (floats).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from ..extracts import queries as ops_queries
+from ..extracts.queries import OperationFilters
+from ..extracts.spec import DEPARTEMENTS, REGION_CODES, REGION_NAMES
+from ..extracts.store import ATTACH_NAME
+from ..filters import LATEST_SNAPSHOT, PREVIOUS_SNAPSHOT, Filters, WeeklyChoices
+from ..synthetic import operations_loaded
+
+CATALOG = ATTACH_NAME
+#: Measures compared between two snapshots, with their SQL type.
+DELTA_MEASURES = {
+    "operations": "BIGINT",
+    "engaged": "DOUBLE",
+    "disbursed": "DOUBLE",
+    "remaining": "DOUBLE",
+    "rights": "BIGINT",
+}
+
+
+@dataclass(frozen=True)
+class SnapshotPair:
+    """The two snapshots compared: the current one and its reference (None: there is none)."""
+
+    current_id: int
+    current_as_of: date
+    current_synthetic: bool
+    current_imported_at: object
+    current_operations: int
+    previous_id: int | None = None
+    previous_as_of: date | None = None
+    previous_synthetic: bool = False
+    #: The requested reference was not before the current snapshot: the previous one is used instead.
+    reference_ignored: bool = False
+
+    @property
+    def synthetic(self) -> bool:
+        return self.current_synthetic or self.previous_synthetic
+
+
+def available(cur: duckdb.DuckDBPyConnection) -> bool:
+    """Whether an operations database with at least one snapshot is attached."""
+    return operations_loaded(cur, CATALOG)
+
+
+def weekly_choices(cur: duckdb.DuckDBPyConnection) -> WeeklyChoices:
+    """Known values of the weekly filters: départements of the latest snapshot, every snapshot date."""
+    if not available(cur):
+        return WeeklyChoices()
+    snapshots = [r[0] for r in cur.execute(f"SELECT as_of FROM {CATALOG}.snapshots ORDER BY as_of DESC").fetchall()]
+    departements = {
+        r[0] for r in cur.execute(f"SELECT DISTINCT departement FROM {CATALOG}.latest_operations").fetchall()
+    }
+    return WeeklyChoices(
+        departements=tuple(code for code in DEPARTEMENTS if code in departements),
+        snapshots=tuple(d.isoformat() for d in snapshots),
+    )
+
+
+def snapshot_list(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every snapshot, newest first (`extracts.queries.snapshots`)."""
+    return ops_queries.snapshots(cur, CATALOG)
+
+
+def snapshot_pair(cur: duckdb.DuckDBPyConnection, filters: Filters) -> SnapshotPair | None:
+    """The snapshots chosen by the (validated) filters `instantane` and `reference`; None without any snapshot.
+
+    The reference must be older than the current snapshot; otherwise the one just before is used.
+    """
+    rows = snapshot_list(cur)
+    if rows.empty:
+        return None
+    rows = rows.assign(as_of_text=[d.isoformat() for d in pd.to_datetime(rows["as_of"]).dt.date])
+    chosen = rows[rows["as_of_text"] == filters.instantane] if filters.instantane != LATEST_SNAPSHOT else rows
+    current = (chosen if not chosen.empty else rows).iloc[0]
+    older = rows[rows["as_of_text"] < current["as_of_text"]]
+    ignored = False
+    if filters.reference != PREVIOUS_SNAPSHOT:
+        picked = older[older["as_of_text"] == filters.reference]
+        ignored = picked.empty
+        older = picked if not picked.empty else older
+    previous = older.iloc[0] if not older.empty else None
+    return SnapshotPair(
+        current_id=int(current["snapshot_id"]),
+        current_as_of=date.fromisoformat(current["as_of_text"]),
+        current_synthetic=bool(current["synthetic"]),
+        current_imported_at=current["imported_at"],
+        current_operations=int(current["operation_count"]),
+        previous_id=None if previous is None else int(previous["snapshot_id"]),
+        previous_as_of=None if previous is None else date.fromisoformat(previous["as_of_text"]),
+        previous_synthetic=False if previous is None else bool(previous["synthetic"]),
+        reference_ignored=ignored,
+    )
+
+
+def operation_filters(filters: Filters) -> OperationFilters:
+    """The operation filters of the validated page filters (empty selections mean all)."""
+    return OperationFilters(
+        regions=filters.regions or None,
+        departements=filters.departements or None,
+        landlord_types=filters.bailleur or None,
+        families=filters.famille or None,
+        zones=filters.zone or None,
+        labels=filters.label or None,
+    )
+
+
+def _region_frame(df: pd.DataFrame, regions: tuple[str, ...]) -> pd.DataFrame:
+    order = {code: i for i, code in enumerate(REGION_CODES)}
+    df = df[df["region_code"].isin(regions)] if regions else df
+    df = df.assign(region_name=df["region_code"].map(REGION_NAMES), sort_order=df["region_code"].map(order) + 1)
+    return df.sort_values("sort_order").reset_index(drop=True)
+
+
+def region_deltas(
+    cur: duckdb.DuckDBPyConnection,
+    current: int,
+    previous: int | None,
+    filters: OperationFilters = ops_queries.NO_FILTERS,
+) -> pd.DataFrame:
+    """Per report section: `<measure>_current`, `_previous`, `_delta` of the operations matching `filters`.
+
+    Measures: operations, engaged, disbursed, remaining (engaged - disbursed), rights. Without
+    `filters` this is `extracts.queries.region_deltas`; previous and delta are NULL when there is no
+    reference snapshot. Rows: every section of `filters.regions` (all 13 when None), report order.
+    """
+    where, params = filters.where("o")
+    columns = []
+    for name, cast in DELTA_MEASURES.items():
+        columns += [
+            f"coalesce(c.{name}, 0)::{cast} AS {name}_current",
+            f"CASE WHEN ?::INTEGER IS NOT NULL THEN coalesce(p.{name}, 0) END::{cast} AS {name}_previous",
+            f"CASE WHEN ?::INTEGER IS NOT NULL THEN coalesce(c.{name}, 0) - coalesce(p.{name}, 0) END::{cast} "
+            f"AS {name}_delta",
+        ]
+    df = cur.execute(
+        f"""WITH o AS (
+                SELECT o.snapshot_id, o.operation_id, o.region_code, o.engaged_amount_eur, o.reservation_rights
+                FROM {CATALOG}.operations o WHERE o.snapshot_id IN (?, ?) AND {where}),
+            b AS (
+                SELECT d.snapshot_id, d.operation_id, sum(d.amount_eur) AS disbursed
+                FROM {CATALOG}.disbursements d SEMI JOIN o USING (snapshot_id, operation_id)
+                WHERE d.snapshot_id IN (?, ?) GROUP BY ALL),
+            t AS (
+                SELECT o.snapshot_id, o.region_code, count(*) AS operations, sum(o.engaged_amount_eur) AS engaged,
+                       sum(coalesce(b.disbursed, 0)) AS disbursed,
+                       sum(o.engaged_amount_eur - coalesce(b.disbursed, 0)) AS remaining,
+                       sum(o.reservation_rights) AS rights
+                FROM o LEFT JOIN b USING (snapshot_id, operation_id) GROUP BY ALL),
+            r AS (SELECT unnest(?::VARCHAR[]) AS region_code),
+            c AS (SELECT * FROM t WHERE snapshot_id = ?),
+            p AS (SELECT * FROM t WHERE snapshot_id = ?)
+            SELECT r.region_code, {", ".join(columns)}
+            FROM r LEFT JOIN c USING (region_code) LEFT JOIN p USING (region_code)""",
+        [
+            current,
+            previous,
+            *params,
+            current,
+            previous,
+            list(filters.regions or REGION_CODES),
+            current,
+            previous,
+            *([previous, previous] * len(DELTA_MEASURES)),
+        ],
+    ).df()
+    return _region_frame(df, ())
+
+
+def totals(deltas: pd.DataFrame) -> dict[str, float | None]:
+    """Sums of the columns of `region_deltas` over its rows (None where a column is all NULL)."""
+    return {
+        column: (float(deltas[column].sum()) if deltas[column].notna().any() else None)
+        for column in deltas.columns
+        if column.endswith(("_current", "_previous", "_delta"))
+    }
+
+
+def flows(cur: duckdb.DuckDBPyConnection, pair: SnapshotPair, filters: Filters) -> pd.DataFrame:
+    """Monthly or yearly (`filters.pas`) engagements and disbursements of the current snapshot, flows and totals."""
+    grain = "year" if filters.pas == "annee" else "month"
+    return ops_queries.flows(cur, grain, operation_filters(filters), pair.current_id, CATALOG)
+
+
+def remaining(cur: duckdb.DuckDBPyConnection, pair: SnapshotPair, filters: Filters) -> pd.DataFrame:
+    """Engaged, disbursed and remaining per section of the current snapshot, report order, with names."""
+    df = ops_queries.remaining_to_disburse(cur, "region_code", operation_filters(filters), pair.current_id, CATALOG)
+    return _region_frame(df.rename(columns={"key": "region_code"}), ())
+
+
+def lag_quantiles(cur: duckdb.DuckDBPyConnection, pair: SnapshotPair, filters: Filters) -> pd.DataFrame:
+    """Days from engagement to each disbursement per section: count, mean, p10, p25, p50, p75, p90."""
+    df = ops_queries.disbursement_lag_quantiles(
+        cur, operation_filters(filters), snapshot=pair.current_id, catalog=CATALOG
+    )
+    return _region_frame(df, ())
+
+
+def report_comparison(cur: duckdb.DuckDBPyConnection, pair: SnapshotPair, regions: tuple[str, ...]) -> pd.DataFrame:
+    """Per section, the report's loan and rights key figures next to the same figures computed from the extract.
+
+    The extract side sums the operations of the current snapshot engaged within the report's
+    periods (cumulative 2018-2024 and the report year, read from the facts) and their reservation
+    rights; `engaged_now_eur` is everything engaged at the snapshot date. Report values are M€ or
+    counts as printed (NULL: not published); extract values are euros and counts.
+    """
+    cumul = cur.execute(
+        """SELECT min(period_start), max(period_end) FROM facts
+           WHERE measure = 'prets_engages' AND context = 'key_figures' AND period_type = 'range'
+             AND territory_code <> 'FR'"""
+    ).fetchone()
+    year = cur.execute(
+        """SELECT min(period_start), max(period_end) FROM facts
+           WHERE measure = 'prets_engages' AND context = 'key_figures' AND period_type = 'year'
+             AND territory_code <> 'FR'"""
+    ).fetchone()
+    assert cumul is not None and year is not None
+    df = cur.execute(
+        f"""WITH x AS (
+                SELECT region_code,
+                       sum(engaged_amount_eur) FILTER (WHERE engagement_date BETWEEN ? AND ?)::DOUBLE
+                           AS engaged_cumul_eur,
+                       sum(engaged_amount_eur) FILTER (WHERE engagement_date BETWEEN ? AND ?)::DOUBLE
+                           AS engaged_year_eur,
+                       sum(reservation_rights) FILTER (WHERE engagement_date <= ?)::BIGINT AS rights_report_date,
+                       sum(engaged_amount_eur)::DOUBLE AS engaged_now_eur,
+                       sum(reservation_rights)::BIGINT AS rights_now
+                FROM {CATALOG}.operations WHERE snapshot_id = ? GROUP BY ALL)
+            SELECT k.region_code, k.prets_engages_cumul_meur AS report_engaged_cumul_meur,
+                   k.prets_engages_2024_meur AS report_engaged_year_meur, k.droits_total AS report_rights,
+                   coalesce(x.engaged_cumul_eur, 0) AS engaged_cumul_eur,
+                   coalesce(x.engaged_year_eur, 0) AS engaged_year_eur,
+                   coalesce(x.rights_report_date, 0) AS rights_report_date,
+                   coalesce(x.engaged_now_eur, 0) AS engaged_now_eur, coalesce(x.rights_now, 0) AS rights_now
+            FROM region_key_figures k LEFT JOIN x USING (region_code)
+            WHERE ?::VARCHAR[] IS NULL OR list_contains(?::VARCHAR[], k.region_code)""",
+        [
+            cumul[0],
+            cumul[1],
+            year[0],
+            year[1],
+            cumul[1],
+            pair.current_id,
+            list(regions) or None,
+            list(regions) or None,
+        ],
+    ).df()
+    out = _region_frame(df, ())
+    out.attrs["cumul_period"] = (cumul[0], cumul[1])
+    out.attrs["year_period"] = (year[0], year[1])
+    return out
+
+
+def largest_changes(
+    cur: duckdb.DuckDBPyConnection, measure: str, n: int = 5, level: str = "departement"
+) -> pd.DataFrame:
+    """The `n` départements (or sections) whose `measure` changed most between the latest two snapshots.
+
+    Columns: key, name, region_code, region_name, current, previous, delta.
+    """
+    df = ops_queries.largest_changes(cur, level=level, measure=measure, n=n, catalog=CATALOG)
+    if level == "departement":
+        names = [DEPARTEMENTS[k].name if k in DEPARTEMENTS else k for k in df["key"]]
+    else:
+        names = [REGION_NAMES.get(k, k) for k in df["key"]]
+    return df.assign(name=names, region_name=df["region_code"].map(REGION_NAMES))
+
+
+@dataclass(frozen=True)
+class Changes:
+    """The largest changes between the latest two snapshots, per measure (for the overview)."""
+
+    current_as_of: date
+    previous_as_of: date | None
+    by_measure: dict[str, pd.DataFrame]
+
+
+CHANGE_MEASURES = ("engaged", "disbursed", "rights")
+
+
+def changes_since_last_review(cur: duckdb.DuckDBPyConnection, n: int = 5) -> Changes | None:
+    """The `n` départements that changed most in engaged, disbursed and rights; None without snapshots."""
+    if not available(cur):
+        return None
+    pair = snapshot_pair(cur, Filters())
+    if pair is None:
+        return None
+    if pair.previous_id is None:
+        return Changes(pair.current_as_of, None, {})
+    return Changes(
+        pair.current_as_of,
+        pair.previous_as_of,
+        {measure: largest_changes(cur, measure, n) for measure in CHANGE_MEASURES},
+    )

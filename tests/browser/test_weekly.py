@@ -1,0 +1,153 @@
+"""Browser tests of the weekly views, on their own server with two synthetic weekly snapshots."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from dashboard import ids
+from dashboard.config import REPO_DIR
+from dashboard.extracts.queries import region_deltas
+from dashboard.extracts.spec import REGION_NAMES
+from dashboard.extracts.store import attach_operations
+from dashboard.figures.weekly import meur, signed
+
+from .conftest import _free_port, element, non_local, requested_urls, screenshot, wait_for_charts
+
+pytestmark = pytest.mark.browser
+DELTA_TITLE = "Évolution depuis la dernière revue"
+
+
+@pytest.fixture(scope="module")
+def weekly_server(built_db: Path, operations_db: Path) -> Iterator[str]:
+    """The dashboard under gunicorn on a free loopback port, with the operations database attached."""
+    port = _free_port()
+    env = {**os.environ, "NPNRU_DB": str(built_db), "NPNRU_OPERATIONS_DB": str(operations_db)}
+    log = open(operations_db.parent / "gunicorn-weekly.log", "w")  # noqa: SIM115
+    process = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "gunicorn", "dashboard.app:server", "--bind", f"127.0.0.1:{port}"),
+            *("--workers", "2", "--threads", "4", "--worker-class", "gthread", "--timeout", "60"),
+        ],
+        cwd=REPO_DIR,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn did not start, see {log.name}") from None
+            time.sleep(0.3)
+    yield url
+    process.terminate()
+    process.wait(timeout=20)
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def expected_deltas(built_db: Path, operations_db: Path):
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH '{built_db}' AS report (READ_ONLY)")
+        attach_operations(con, operations_db)
+        return region_deltas(con, catalog="ops")
+    finally:
+        con.close()
+
+
+def plain(text: str) -> str:
+    return text.replace("\u202f", " ").replace("\u00a0", " ")
+
+
+def banner_shown(browser) -> bool:
+    banner = element(browser, ids.SYNTHETIC_BANNER)
+    return banner.is_displayed() and "Données simulées" in banner.text
+
+
+def test_bw001_suivi_shows_the_changes_since_the_previous_snapshot(browser, weekly_server, expected_deltas):
+    requested_urls(browser)
+    browser.get(weekly_server + "/suivi")
+    wait_for_charts(browser)
+    assert banner_shown(browser)
+    header = plain(element(browser, ids.SUIVI_HEADER).text)
+    assert "extraction du 14/01/2025" in header and "extraction du 07/01/2025" in header
+    assert "Données simulées" in header
+    trace = browser.execute_script(
+        """const plot = Array.from(document.querySelectorAll('.dash-graph .js-plotly-plot'))
+               .find(p => (p.layout.title.text || '').includes(arguments[0]));
+           const t = plot.data.find(d => d.name === 'Prêts engagés (M€)');
+           return {x: Array.from(t.x), y: Array.from(t.y),
+                   mark: plot.layout.annotations.some(a => a.text === 'DONNÉES SIMULÉES')};""",
+        DELTA_TITLE,
+    )
+    names = {row.region_code: row for row in expected_deltas.itertuples()}
+    by_name = {REGION_NAMES[code]: row for code, row in names.items()}
+    assert len(trace["y"]) == len(expected_deltas)
+    for name, value in zip(trace["y"], trace["x"], strict=True):
+        assert value == pytest.approx(by_name[name].engaged_delta / 1e6)
+    assert trace["mark"]
+    cells = browser.execute_script(
+        """return Array.from(document.getElementById(arguments[0]).querySelectorAll('tr[data-region]'))
+               .map(r => [r.dataset.region, r.querySelector('.delta-engaged').textContent,
+                          r.querySelector('.delta-rights').textContent]);""",
+        ids.SUIVI_DELTA_TABLE,
+    )
+    assert [c[0] for c in cells] == list(expected_deltas["region_code"])
+    for code, engaged, rights in cells:
+        assert plain(engaged) == plain(signed(meur(names[code].engaged_delta), "MEUR", 2))
+        assert plain(rights) == plain(signed(names[code].rights_delta, "COUNT", 0))
+    assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
+    assert non_local(requested_urls(browser)) == []
+    screenshot(browser, "suivi-hebdomadaire")
+
+
+def test_bw002_overview_carries_the_banner_and_the_latest_changes(browser, weekly_server):
+    browser.get(weekly_server + "/")
+    wait_for_charts(browser)
+    assert banner_shown(browser)
+    changes = element(browser, ids.OVERVIEW_CHANGES)
+    assert "Plus fortes évolutions depuis la dernière revue" in changes.text
+    assert len(changes.find_elements(By.CSS_SELECTOR, ".change-card")) == 3
+    screenshot(browser, "vue-ensemble-donnees-simulees")
+
+
+def test_bw003_a_weekly_filter_updates_the_view_and_the_url(browser, weekly_server):
+    browser.get(weekly_server + "/suivi?regions=84,11&pas=annee")
+    wait_for_charts(browser)
+    rows = browser.execute_script(
+        "return Array.from(document.getElementById(arguments[0]).querySelectorAll('tr[data-region]'))"
+        ".map(r => r.dataset.region);",
+        ids.SUIVI_DELTA_TABLE,
+    )
+    assert rows == ["84", "11"]
+    label = browser.execute_script(
+        "const i = document.getElementById(arguments[0]).querySelector(\"input[value='cumul']\");"
+        "return i.closest('.form-check').querySelector('label');",
+        '{"name":"courbe","type":"filter"}',
+    )
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", label)
+    label.click()
+    WebDriverWait(browser, 10).until(lambda d: "courbe=cumul" in d.current_url and "regions=84,11" in d.current_url)
+    WebDriverWait(browser, 10).until(
+        lambda d: d.execute_script(
+            "return Array.from(document.querySelectorAll('.dash-graph .js-plotly-plot'))"
+            ".some(p => (p.layout.title.text || '').includes('cumulés') && p.data[0].type === 'scatter');"
+        )
+    )

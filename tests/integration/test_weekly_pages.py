@@ -1,0 +1,92 @@
+"""The weekly views in the app: the synthetic banner and marks, the CSV exports, and the pages when
+no operations database is loaded."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import dash
+import pytest
+
+from dashboard import ids
+from dashboard.filters import Filters
+
+from .test_server import components, page_layout
+
+
+def rendered_ids(tree: object) -> set[object]:
+    found = (getattr(c, "id", None) for c in components(tree))
+    return {json.dumps(i, sort_keys=True) if isinstance(i, dict) else i for i in found if i}
+
+
+def text_of(tree: object) -> str:
+    parts = []
+    for component in components(tree):
+        children = getattr(component, "children", None)
+        for child in children if isinstance(children, list) else [children]:
+            if isinstance(child, str):
+                parts.append(child)
+    return " ".join(parts)
+
+
+def shell():
+    from dashboard.app import _shell
+
+    return _shell()
+
+
+def download(app_client, chart: str, filters: Filters | None = None) -> str:
+    """The CSV behind a chart, through the app's download callback."""
+    dependency = next(
+        d for d in app_client.get("/_dash-dependencies").get_json() if d["output"].endswith('"csv-download"}.data')
+    )
+    button = {"chart": chart, "type": "csv-button"}
+    body = {
+        "output": dependency["output"],
+        "outputs": {"id": {"chart": chart, "type": "csv-download"}, "property": "data"},
+        "inputs": [{"id": button, "property": "n_clicks", "value": 1}],
+        "state": [{"id": ids.FILTERS, "property": "data", "value": (filters or Filters()).to_store()}],
+        "changedPropIds": [json.dumps(button, separators=(",", ":")) + ".n_clicks"],
+    }
+    response = app_client.post("/_dash-update-component", json=body)
+    assert response.status_code == 200, response.data[:300]
+    (output,) = response.get_json()["response"].values()
+    return output["data"]["content"]
+
+
+def test_synthetic_data_put_the_banner_on_every_page(app_client):
+    with app_client.application.test_request_context("/"):
+        assert ids.SYNTHETIC_BANNER in rendered_ids(shell())
+    overview = page_layout("/")
+    assert ids.OVERVIEW_CHANGES in rendered_ids(overview)
+    assert "Plus fortes évolutions depuis la dernière revue" in text_of(overview)
+
+
+@pytest.mark.parametrize("chart", ["suivi-evolutions", "suivi-flux", "suivi-bilan-extraction", "ranking"])
+def test_every_csv_export_says_the_data_are_simulated(app_client, chart):
+    content = download(app_client, chart)
+    lines = content.lstrip("\ufeff").splitlines()
+    assert "# Données simulées" in lines[:3]
+    if chart.startswith("suivi"):
+        assert "extraction hebdomadaire" in lines[0]
+
+
+def test_the_export_follows_the_weekly_filters(app_client):
+    content = download(app_client, "suivi-evolutions", Filters(regions=("84", "11"), bailleur=("oph",)))
+    rows = [line.split(";") for line in content.lstrip("\ufeff").splitlines() if not line.startswith("#")]
+    assert [r[0] for r in rows[1:]] == ["84", "11"]
+
+
+def test_without_operations_database_the_pages_say_what_to_run(app_client, monkeypatch, tmp_path: Path):
+    monkeypatch.setenv("NPNRU_OPERATIONS_DB", str(tmp_path / "absent.duckdb"))
+    suivi = page_layout("/suivi")
+    assert ids.SUIVI_MISSING in rendered_ids(suivi)
+    assert "python -m dashboard import" in text_of(suivi)
+    assert not any(isinstance(i, str) and i.startswith("chart-") for i in rendered_ids(suivi))
+    overview = page_layout("/")
+    assert "aucune extraction importée" in text_of(overview)
+    with app_client.application.test_request_context("/"):
+        assert ids.SYNTHETIC_BANNER not in rendered_ids(shell())
+    assert app_client.get("/suivi").status_code == 200
+    assert dash.page_registry["dashboard.pages.suivi"]["order"] == 5
