@@ -9,7 +9,7 @@ import dash
 import dash_bootstrap_components as dbc  # noqa: F401  (registers the component suite)
 from dash import Dash
 
-from . import db, ids, security
+from . import auth, db, ids, security
 from .callbacks import register_url_sync
 from .cli import ensure_database
 from .components import shell
@@ -39,6 +39,10 @@ def create_app() -> Dash:
     try:
         ensure_database(settings.data_dir, settings.db_path)
         security.check_database(settings.db_path)
+        print(auth.startup_report(settings.operations_db_path), file=sys.stderr)
+    except auth.AuthError as exc:
+        print(f"Le tableau de bord ne peut pas démarrer. Authentification : {exc}", file=sys.stderr)
+        raise SystemExit(3) from None
     except (security.StartupError, SourceError) as exc:
         # A readable message instead of a traceback; gunicorn stops ("Worker failed to boot").
         print(f"Le tableau de bord ne peut pas démarrer. {exc}", file=sys.stderr)
@@ -68,7 +72,8 @@ def create_app() -> Dash:
     # Dash registers its JavaScript bundles while rendering the index page. Render it once now,
     # so that every gunicorn worker serves them even if another worker served the index.
     security.install(app, debug=settings.debug)
-    app.server.test_client().get("/")
+    auth.install(app.server)  # first of the before_request hooks: nothing runs unauthenticated
+    app.server.test_client().get("/", environ_base={"npnru.warmup": True})
     return app
 
 

@@ -9,6 +9,7 @@ from urllib.parse import parse_qs
 from dash import ALL, MATCH, Dash, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from . import db, ids
+from .auth import operations_access
 from .exports import EXPORT_SOURCES, EXPORTS, to_csv
 from .filters import FILTER_NAMES, MAX_VALUE_LENGTH, WEEKLY_NAMES, WeeklyChoices, from_query, from_store, validate
 from .queries.common import section_codes, source_info
@@ -65,12 +66,17 @@ def _url_rejections(search: object, codes: tuple[str, ...]) -> list[str]:
 def weekly_choices_for(names: Iterable[object]) -> WeeklyChoices | None:
     """Known départements and snapshot dates when weekly filters are among `names` (else None).
 
-    Read once per opened database files: an import or a rebuild refreshes them.
+    Read once per opened database files and requester's regions: an import or a rebuild refreshes them.
+    Empty when the request may not see operational data.
     """
     if not WEEKLY_NAMES.intersection(n for n in names if isinstance(n, str)):
         return None
     cur = db.cursor()
-    return db.memo("weekly_choices", lambda: weekly_choices(cur))
+    access = operations_access(cur)
+    if not access.allowed:
+        return WeeklyChoices()
+    key = "weekly_choices" if access.regions is None else f"weekly_choices:{','.join(access.regions)}"
+    return db.memo(key, lambda: weekly_choices(cur, access.regions))
 
 
 def _control_name(item: object) -> object:

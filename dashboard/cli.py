@@ -1,4 +1,4 @@
-"""Command line: `python -m dashboard [build|check|serve|import|demo-data|export]`."""
+"""Command line: `python -m dashboard [build|check|serve|import|demo-data|export|user]`."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 
+from . import auth
 from .config import get_settings
 from .database import build_database
 from .formatting import format_number
@@ -189,9 +190,12 @@ def main(argv: list[str] | None = None) -> int:
         help="extract date, from the report date (default) to one year later; later dates add the following weeks",
     )
     export_cli.add_parser(commands)
+    auth.add_parser(commands)
     args = parser.parse_args(argv)
     if args.command == "export":
         return export_cli.run(args)
+    if args.command == "user":
+        return auth.user_command(args)
     settings = get_settings()
     if args.command == "import":
         return _import(args, settings.operations_db_path)

@@ -8,7 +8,7 @@ and reported, never passed to a query.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qs, urlencode
 
 from .extracts.spec import LABELS, LANDLORD_TYPES, ZONES
@@ -183,3 +183,11 @@ def from_store(data: object, region_codes: Iterable[str], weekly: WeeklyChoices 
     if not isinstance(data, dict):
         return Filters()
     return validate({k: v for k, v in data.items() if k not in ("rejected", "query", "carry")}, region_codes, weekly)
+
+
+def restrict_regions(filters: Filters, allowed: Iterable[str] | None) -> Filters:
+    """`filters` with its regions narrowed to `allowed` (None: unchanged); no region left means all of `allowed`."""
+    if allowed is None:
+        return filters
+    allowed = tuple(allowed)
+    return replace(filters, regions=tuple(r for r in filters.regions if r in allowed))

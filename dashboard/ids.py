@@ -96,3 +96,8 @@ PRESENTATION_MODE = "presentation-mode"
 def deck_button(fmt: str) -> str:
     """The menu item exporting the page in format `fmt` (`pptx` or `pdf`)."""
     return f"deck-export-{fmt}"
+
+
+# --- Authentication (issue 6) ---
+SUIVI_AUTH_REQUIRED = "suivi-auth-required"
+OVERVIEW_AUTH_REQUIRED = "overview-auth-required"

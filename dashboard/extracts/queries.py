@@ -85,10 +85,48 @@ class OperationFilters:
 
 NO_FILTERS = OperationFilters()
 
+#: Regions a requester may see: a tuple of report section codes, None meaning all (see `dashboard/auth.py`).
+AllowedRegions = tuple[str, ...] | None
 
-def snapshots(cur: duckdb.DuckDBPyConnection, catalog: str | None = None) -> pd.DataFrame:
-    """Every snapshot, newest first."""
-    return cur.execute(_sql("SELECT * FROM {ops}snapshots ORDER BY as_of DESC", catalog)).df()
+
+def allowed_clause(allowed_regions: AllowedRegions, column: str = "o.region_code") -> tuple[str, list]:
+    """SQL condition restricting `column` to `allowed_regions` (None: no restriction), and its parameters.
+
+    The restriction of a regional user: every operational query applies it in its WHERE clause.
+    """
+    if allowed_regions is not None:
+        if isinstance(allowed_regions, str):
+            raise ValueError("allowed_regions must be a list of codes, not a string")
+        allowed_regions = tuple(allowed_regions)
+        unknown = [r for r in allowed_regions if r not in REGION_CODES]
+        if unknown:
+            raise ValueError(f"unknown allowed regions: {', '.join(map(str, unknown))}")
+    value = list(allowed_regions) if allowed_regions is not None else None
+    return f"(?::VARCHAR[] IS NULL OR list_contains(?::VARCHAR[], {column}))", [value, value]
+
+
+_RESTRICTED_SNAPSHOTS = """
+    WITH t AS (
+        SELECT snapshot_id, sum(operation_count) AS operation_count, sum(disbursement_count) AS disbursement_count,
+               sum(engaged_eur) AS engaged_total_eur, sum(disbursed_eur) AS disbursed_total_eur,
+               sum(reservation_rights) AS reservation_rights_total
+        FROM {ops}snapshot_region_totals o WHERE %s GROUP BY ALL)
+    SELECT s.* REPLACE (coalesce(t.operation_count, 0)::INTEGER AS operation_count,
+                        coalesce(t.disbursement_count, 0)::INTEGER AS disbursement_count,
+                        coalesce(t.engaged_total_eur, 0)::DECIMAL(18, 2) AS engaged_total_eur,
+                        coalesce(t.disbursed_total_eur, 0)::DECIMAL(18, 2) AS disbursed_total_eur,
+                        coalesce(t.reservation_rights_total, 0)::BIGINT AS reservation_rights_total)
+    FROM {ops}snapshots s LEFT JOIN t USING (snapshot_id)"""
+
+
+def snapshots(
+    cur: duckdb.DuckDBPyConnection, catalog: str | None = None, allowed_regions: AllowedRegions = None
+) -> pd.DataFrame:
+    """Every snapshot, newest first; with `allowed_regions`, counts and totals cover those sections only."""
+    if allowed_regions is None:
+        return cur.execute(_sql("SELECT * FROM {ops}snapshots ORDER BY as_of DESC", catalog)).df()
+    where, params = allowed_clause(allowed_regions)
+    return cur.execute(_sql(_RESTRICTED_SNAPSHOTS % where + " ORDER BY as_of DESC", catalog), params).df()
 
 
 def resolve_snapshots(
@@ -119,21 +157,27 @@ def current_and_previous(
     current: int | None = None,
     previous: int | None = None,
     catalog: str | None = None,
+    allowed_regions: AllowedRegions = None,
 ) -> pd.DataFrame:
-    """The snapshots compared (`role` = current, previous): as-of date, counts, totals, synthetic flag."""
+    """The snapshots compared (`role` = current, previous): as-of date, counts, totals, synthetic flag.
+
+    With `allowed_regions`, the counts and totals cover those sections only.
+    """
     current_id, previous_id = resolve_snapshots(cur, current, previous, catalog)
+    where, params = allowed_clause(allowed_regions)
+    source = "{ops}snapshots" if allowed_regions is None else f"({_RESTRICTED_SNAPSHOTS % where})"
     return cur.execute(
         _sql(
-            """SELECT CASE WHEN snapshot_id = ? THEN 'current' ELSE 'previous' END AS role, snapshot_id, as_of,
+            f"""SELECT CASE WHEN snapshot_id = ? THEN 'current' ELSE 'previous' END AS role, snapshot_id, as_of,
                       imported_at, synthetic, operation_count, disbursement_count,
                       engaged_total_eur::DOUBLE AS engaged_total_eur,
                       disbursed_total_eur::DOUBLE AS disbursed_total_eur,
                       (engaged_total_eur - disbursed_total_eur)::DOUBLE AS remaining_total_eur,
                       reservation_rights_total
-               FROM {ops}snapshots WHERE snapshot_id IN (?, ?) ORDER BY as_of DESC""",
+               FROM {source} WHERE snapshot_id IN (?, ?) ORDER BY as_of DESC""",
             catalog,
         ),
-        [current_id, current_id, previous_id],
+        [current_id, *(params if allowed_regions is not None else []), current_id, previous_id],
     ).df()
 
 
@@ -142,13 +186,15 @@ def region_deltas(
     current: int | None = None,
     previous: int | None = None,
     catalog: str | None = None,
+    allowed_regions: AllowedRegions = None,
 ) -> pd.DataFrame:
-    """Per report section (all 13, report order): current and previous values and their difference.
+    """Per report section (all 13 or `allowed_regions`, report order): current and previous values and their difference.
 
     Columns `<measure>_current`, `<measure>_previous`, `<measure>_delta` for operations, engaged,
     disbursed, remaining and rights; previous and delta are NULL when there is no previous snapshot.
     """
     current_id, previous_id = resolve_snapshots(cur, current, previous, catalog)
+    where, allowed = allowed_clause(allowed_regions, "r.region_code")
     measures = {
         "operations": "operation_count",
         "engaged": "engaged_eur",
@@ -173,10 +219,18 @@ def region_deltas(
                 p AS (SELECT * FROM {{ops}}snapshot_region_totals WHERE snapshot_id = ?)
                 SELECT r.region_code, r.sort_order, {", ".join(columns)}
                 FROM r LEFT JOIN c USING (region_code) LEFT JOIN p USING (region_code)
+                WHERE {where}
                 ORDER BY r.sort_order""",
             catalog,
         ),
-        [list(REGION_CODES), len(REGION_CODES), current_id, previous_id, *([previous_id, previous_id] * len(measures))],
+        [
+            list(REGION_CODES),
+            len(REGION_CODES),
+            current_id,
+            previous_id,
+            *([previous_id, previous_id] * len(measures)),
+            *allowed,
+        ],
     ).df()
 
 
@@ -197,6 +251,7 @@ def largest_changes(
     current: int | None = None,
     previous: int | None = None,
     catalog: str | None = None,
+    allowed_regions: AllowedRegions = None,
 ) -> pd.DataFrame:
     """The `n` sections (`level="region_code"`) or départements with the largest absolute change of `measure`.
 
@@ -210,6 +265,7 @@ def largest_changes(
         raise ValueError("n must be a positive integer")
     current_id, previous_id = resolve_snapshots(cur, current, previous, catalog)
     expression, cast = _MEASURE_SQL[measure]
+    where, allowed = allowed_clause(allowed_regions)
     return cur.execute(
         _sql(
             f"""WITH b AS (
@@ -219,7 +275,7 @@ def largest_changes(
                     SELECT o.snapshot_id, o.{level} AS key, any_value(o.region_code) AS region_code,
                            {expression} AS value
                     FROM {{ops}}operations o LEFT JOIN b USING (snapshot_id, operation_id)
-                    WHERE o.snapshot_id IN (?, ?) GROUP BY ALL)
+                    WHERE o.snapshot_id IN (?, ?) AND {where} GROUP BY ALL)
                 SELECT key, coalesce(c.region_code, p.region_code) AS region_code,
                        coalesce(c.value, 0)::{cast} AS current, coalesce(p.value, 0)::{cast} AS previous,
                        (coalesce(c.value, 0) - coalesce(p.value, 0))::{cast} AS delta
@@ -228,7 +284,7 @@ def largest_changes(
                 ORDER BY abs(delta) DESC, key LIMIT ?""",
             catalog,
         ),
-        [current_id, previous_id, current_id, previous_id, current_id, previous_id, n],
+        [current_id, previous_id, current_id, previous_id, *allowed, current_id, previous_id, n],
     ).df()
 
 
@@ -242,6 +298,7 @@ def flows(
     filters: OperationFilters = NO_FILTERS,
     snapshot: int | None = None,
     catalog: str | None = None,
+    allowed_regions: AllowedRegions = None,
 ) -> pd.DataFrame:
     """Engagements and disbursements per month or year: flows and running totals, every period present.
 
@@ -251,6 +308,8 @@ def flows(
         raise ValueError(f"grain must be one of {', '.join(GRAINS)}")
     snapshot_id = _snapshot_id(cur, snapshot, catalog)
     where, params = filters.where("o")
+    restriction, allowed = allowed_clause(allowed_regions)
+    where, params = f"{where} AND {restriction}", [*params, *allowed]
     return cur.execute(
         _sql(
             f"""WITH o AS (
@@ -285,6 +344,7 @@ def remaining_to_disburse(
     filters: OperationFilters = NO_FILTERS,
     snapshot: int | None = None,
     catalog: str | None = None,
+    allowed_regions: AllowedRegions = None,
 ) -> pd.DataFrame:
     """Engaged, disbursed and remaining amounts, grouped `by` an operation column (None: one national row).
 
@@ -294,6 +354,8 @@ def remaining_to_disburse(
         raise ValueError(f"by must be None or one of {', '.join(GROUPS)}")
     snapshot_id = _snapshot_id(cur, snapshot, catalog)
     where, params = filters.where("o")
+    restriction, allowed = allowed_clause(allowed_regions)
+    where, params = f"{where} AND {restriction}", [*params, *allowed]
     key = f"o.{by}" if by else "'FR'"
     return cur.execute(
         _sql(
@@ -329,12 +391,15 @@ def disbursement_lag_quantiles(
     quantiles: tuple[float, ...] = DEFAULT_QUANTILES,
     snapshot: int | None = None,
     catalog: str | None = None,
+    allowed_regions: AllowedRegions = None,
 ) -> pd.DataFrame:
     """Days from engagement to each disbursement, per section: count, mean and quantiles (`p10`, `p50`...)."""
     if not quantiles or any(not 0 <= q <= 1 for q in quantiles):
         raise ValueError("quantiles must be between 0 and 1")
     snapshot_id = _snapshot_id(cur, snapshot, catalog)
     where, params = filters.where("o")
+    restriction, allowed = allowed_clause(allowed_regions)
+    where, params = f"{where} AND {restriction}", [*params, *allowed]
     names = [f"p{round(q * 100):02d}" if q * 100 == round(q * 100) else f"p{q * 100:g}" for q in quantiles]
     columns = ", ".join(f"q[{i + 1}] AS {name}" for i, name in enumerate(names))
     return cur.execute(
@@ -358,6 +423,7 @@ def disbursement_lag_sample(
     filters: OperationFilters = NO_FILTERS,
     snapshot: int | None = None,
     catalog: str | None = None,
+    allowed_regions: AllowedRegions = None,
 ) -> pd.DataFrame:
     """At most `per_region` disbursements per section with their lag in days, the same ones at every call.
 
@@ -367,6 +433,8 @@ def disbursement_lag_sample(
         raise ValueError("per_region must be a positive integer")
     snapshot_id = _snapshot_id(cur, snapshot, catalog)
     where, params = filters.where("o")
+    restriction, allowed = allowed_clause(allowed_regions)
+    where, params = f"{where} AND {restriction}", [*params, *allowed]
     return cur.execute(
         _sql(
             f"""SELECT region_code, operation_id, line, lag_days, amount_eur::DOUBLE AS amount_eur

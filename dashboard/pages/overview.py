@@ -8,6 +8,7 @@ import pandas as pd
 from dash import Input, Output, callback, html
 
 from .. import db, ids
+from ..auth import AUTH_REQUIRED, operations_access
 from ..components.chart_card import chart_card
 from ..components.controls import filter_bar, measure_control, regions_control
 from ..components.kpi import kpi_card
@@ -98,9 +99,22 @@ def layout(**query: str) -> html.Div:
             html.H2("Classement des territoires", className="h5 mt-3"),
             filter_bar(measure_control(filters.measure), regions_control(regions, filters.regions)),
             chart_card(RANKING, "classement-territoires"),
-            changes_panel(db.memo("overview-changes", lambda: changes_since_last_review(cur))),
+            _changes(cur),
         ]
     )
+
+
+def _changes(cur) -> html.Div:
+    """The "largest changes" panel, over the operational data the request may see (none: a French notice)."""
+    access = operations_access(cur)
+    if not access.allowed:
+        return html.P(
+            f"Plus fortes évolutions depuis la dernière revue : {AUTH_REQUIRED.lower()}.",
+            className="small text-muted mt-2",
+            id=ids.OVERVIEW_AUTH_REQUIRED,
+        )
+    key = "overview-changes" if access.regions is None else f"overview-changes:{','.join(access.regions)}"
+    return changes_panel(db.memo(key, lambda: changes_since_last_review(cur, allowed_regions=access.regions)))
 
 
 @register_export(RANKING)

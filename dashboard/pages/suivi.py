@@ -12,6 +12,7 @@ import pandas as pd
 from dash import Input, Output, callback, html
 
 from .. import db, ids
+from ..auth import AUTH_REQUIRED, AUTH_REQUIRED_DETAIL, OperationsAccess, operations_access
 from ..callbacks import weekly_choices_for
 from ..components.chart_card import chart_card
 from ..components.controls import famille_control, filter_bar, regions_control
@@ -40,7 +41,7 @@ from ..figures.weekly import (
     report_vs_extract_bars,
     signed,
 )
-from ..filters import WEEKLY_NAMES, Filters, from_query, from_store
+from ..filters import WEEKLY_NAMES, Filters, from_query, from_store, restrict_regions
 from ..formatting import format_value
 from ..queries.common import section_codes, source_info
 from ..queries.weekly import (
@@ -72,15 +73,24 @@ SYNTHETIC_BADGE = "Données simulées"
 # --- State shared by the callbacks -----------------------------------------------------------------
 
 
+def _access(cur) -> OperationsAccess:
+    """The operational data the request may see (`auth.operations_access`): applied in every query below."""
+    return operations_access(cur)
+
+
 def _filters(cur, source: object, *, query: bool = False) -> Filters:
+    """Validated filters, their regions narrowed to the requester's (none left: all of the requester's)."""
     choices = weekly_choices_for(WEEKLY_NAMES)
     if query:
-        return from_query(source, section_codes(cur), choices)  # type: ignore[arg-type]
-    return from_store(source, section_codes(cur), choices)
+        filters = from_query(source, section_codes(cur), choices)  # type: ignore[arg-type]
+    else:
+        filters = from_store(source, section_codes(cur), choices)
+    return restrict_regions(filters, _access(cur).regions)
 
 
 def _pair(cur, filters: Filters) -> SnapshotPair | None:
-    return snapshot_pair(cur, filters) if available(cur) else None
+    access = _access(cur)
+    return snapshot_pair(cur, filters, access.regions) if access.allowed and available(cur) else None
 
 
 def weekly_context(cur, pair: SnapshotPair) -> ChartContext:
@@ -106,8 +116,9 @@ def report_context(cur, pair: SnapshotPair) -> ChartContext:
 
 def _unavailable(cur, title: str, message: str | None = None) -> object:
     info = source_info(cur)
+    default = "Aucune extraction hebdomadaire chargée." if _access(cur).allowed else f"{AUTH_REQUIRED}."
     return empty_figure(
-        message or "Aucune extraction hebdomadaire chargée.",
+        message or default,
         title=title,
         source_line="Source : extractions hebdomadaires des prêts bonifiés",
         data_date=info.data_date,
@@ -203,10 +214,12 @@ def delta_table(deltas: pd.DataFrame) -> dbc.Table:
             scale = meur if unit == "MEUR" else float
             decimals = 2 if unit == "MEUR" else 0
             delta = row[f"{key}_delta"]
+            if delta is None or pd.isna(delta):  # a single snapshot: nothing to compare with
+                delta = None
             out += [
                 html.Td(format_value(scale(row[f"{key}_current"]), unit, decimals), className="text-end"),
                 html.Td(
-                    signed(scale(delta), unit, decimals),
+                    "—" if delta is None else signed(scale(delta), unit, decimals),
                     className=f"text-end fw-semibold delta-{key}"
                     + (" text-success" if delta and delta > 0 else " text-danger" if delta and delta < 0 else ""),
                 ),
@@ -304,10 +317,27 @@ def layout(**query: str) -> html.Div:
     title = html.H1("Suivi hebdomadaire des prêts", className="h3")
     if not available(cur):
         return html.Div([title, intro, missing_operations(get_settings().operations_db_path)])
+    access = _access(cur)
+    if not access.allowed:
+        return html.Div(
+            [
+                title,
+                intro,
+                dbc.Alert(
+                    [html.Strong(f"{AUTH_REQUIRED}. "), AUTH_REQUIRED_DETAIL],
+                    color="warning",
+                    id=ids.SUIVI_AUTH_REQUIRED,
+                ),
+            ]
+        )
     filters = _filters(cur, query, query=True)
     choices = weekly_choices_for(WEEKLY_NAMES)
     assert choices is not None
-    regions = [(code, REGION_NAMES[code]) for code in section_codes(cur) if code in REGION_NAMES]
+    regions = [
+        (code, REGION_NAMES[code])
+        for code in section_codes(cur)
+        if code in REGION_NAMES and (access.regions is None or code in access.regions)
+    ]
     return html.Div(
         [
             title,
@@ -376,7 +406,8 @@ def layout(**query: str) -> html.Div:
 def _export_source(cur, filters: Filters) -> tuple[str, str]:
     pair = _pair(cur, filters)
     if pair is None:
-        return "Source : extractions hebdomadaires des prêts bonifiés", "Aucune extraction chargée"
+        reason = "Aucune extraction chargée" if _access(cur).allowed else AUTH_REQUIRED
+        return "Source : extractions hebdomadaires des prêts bonifiés", reason
     ctx = weekly_context(cur, pair)
     if pair.previous_as_of is not None:
         return ctx.source_line + f", comparée à celle du {french_date(pair.previous_as_of)}", ctx.data_date
@@ -396,6 +427,9 @@ def _export(name: str, source: Callable = _export_source):
 
     def decorate(function: Callable[..., pd.DataFrame]):
         def export(cur, filters: Filters) -> pd.DataFrame:
+            if not _access(cur).allowed:
+                return pd.DataFrame({"message": [AUTH_REQUIRED]})
+            filters = restrict_regions(filters, _access(cur).regions)
             pair = _pair(cur, filters)
             if pair is None:
                 return pd.DataFrame({"message": ["Aucune extraction hebdomadaire chargée"]})
@@ -409,7 +443,7 @@ def _export(name: str, source: Callable = _export_source):
 
 @_export(DELTAS)
 def deltas_data(cur, filters: Filters, pair: SnapshotPair) -> pd.DataFrame:
-    df = region_deltas(cur, pair.current_id, pair.previous_id, operation_filters(filters))
+    df = region_deltas(cur, pair.current_id, pair.previous_id, operation_filters(filters), _access(cur).regions)
     columns = {"region_code": "code_territoire", "region_name": "territoire"}
     for key, label in (
         ("operations", "opérations"),
@@ -429,7 +463,7 @@ def deltas_data(cur, filters: Filters, pair: SnapshotPair) -> pd.DataFrame:
 
 @_export(FLOWS)
 def flows_data(cur, filters: Filters, pair: SnapshotPair) -> pd.DataFrame:
-    df = flows(cur, pair, filters)
+    df = flows(cur, pair, filters, _access(cur).regions)
     grain = "annee" if filters.pas == "annee" else "mois"
     return df.assign(period=df["period"].astype(str)).rename(
         columns={
@@ -444,7 +478,7 @@ def flows_data(cur, filters: Filters, pair: SnapshotPair) -> pd.DataFrame:
 
 @_export(REMAINING)
 def remaining_data(cur, filters: Filters, pair: SnapshotPair) -> pd.DataFrame:
-    df = remaining(cur, pair, filters)
+    df = remaining(cur, pair, filters, _access(cur).regions)
     return (
         df[["region_code", "region_name", "operation_count", "engaged_eur", "disbursed_eur", "remaining_eur"]]
         .assign(disbursement_rate=(100 * df["disbursement_rate"]).round(1))
@@ -464,7 +498,7 @@ def remaining_data(cur, filters: Filters, pair: SnapshotPair) -> pd.DataFrame:
 
 @_export(LAGS)
 def lags_data(cur, filters: Filters, pair: SnapshotPair) -> pd.DataFrame:
-    df = lag_quantiles(cur, pair, filters)
+    df = lag_quantiles(cur, pair, filters, _access(cur).regions)
     return df[
         ["region_code", "region_name", "disbursement_count", "mean_days", "p10", "p25", "p50", "p75", "p90"]
     ].rename(
@@ -484,7 +518,7 @@ def lags_data(cur, filters: Filters, pair: SnapshotPair) -> pd.DataFrame:
 
 @_export(REPORT, source=_report_source)
 def report_data(cur, filters: Filters, pair: SnapshotPair) -> pd.DataFrame:
-    df = report_comparison(cur, pair, filters.regions)
+    df = report_comparison(cur, pair, filters.regions, _access(cur).regions)
     return df[
         [
             "region_code",
@@ -532,7 +566,7 @@ def update_deltas(store: object):
     title = "Évolution depuis la dernière revue, par territoire"
     if pair is None:
         return None, None, *sized(_unavailable(cur, title)), None
-    deltas = region_deltas(cur, pair.current_id, pair.previous_id, operation_filters(filters))
+    deltas = region_deltas(cur, pair.current_id, pair.previous_id, operation_filters(filters), _access(cur).regions)
     if pair.previous_id is None or pair.previous_as_of is None:
         figure = _unavailable(cur, title, "Une seule extraction importée : pas encore d'évolution à montrer.")
     else:
@@ -552,7 +586,7 @@ def update_flows(store: object):
     title = "Prêts engagés et décaissés"
     if pair is None:
         return sized(_unavailable(cur, title))
-    data = flows(cur, pair, filters)
+    data = flows(cur, pair, filters, _access(cur).regions)
     if data.empty:
         return sized(_unavailable(cur, title, NO_OPERATION))
     grain = "year" if filters.pas == "annee" else "month"
@@ -573,7 +607,7 @@ def update_remaining(store: object):
     title = "Reste à décaisser par territoire"
     if pair is None:
         return sized(_unavailable(cur, title))
-    data = remaining(cur, pair, filters)
+    data = remaining(cur, pair, filters, _access(cur).regions)
     if data.empty:
         return sized(_unavailable(cur, title, NO_OPERATION))
     return sized(remaining_bars(data, weekly_context(cur, pair), as_of=pair.current_as_of))
@@ -591,7 +625,7 @@ def update_lags(store: object):
     title = "Délai entre l'engagement et chaque décaissement"
     if pair is None:
         return sized(_unavailable(cur, title))
-    data = lag_quantiles(cur, pair, filters)
+    data = lag_quantiles(cur, pair, filters, _access(cur).regions)
     if data.empty:
         return sized(_unavailable(cur, title, "Aucun décaissement ne correspond à ces filtres."))
     return sized(lag_boxes(data, weekly_context(cur, pair), as_of=pair.current_as_of))
@@ -610,7 +644,7 @@ def update_report(store: object):
     title = "Prêts engagés : bilan publié et extraction"
     if pair is None:
         return *sized(_unavailable(cur, title)), None
-    data = report_comparison(cur, pair, filters.regions)
+    data = report_comparison(cur, pair, filters.regions, _access(cur).regions)
     start, end = data.attrs["cumul_period"]
     figure = report_vs_extract_bars(
         data,

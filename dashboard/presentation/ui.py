@@ -60,9 +60,15 @@ def exporter(scope: str) -> html.Div:
 
 
 def current_access() -> Access:
-    """Export rights of the current request. Everyone may export everything for now; the access
-    rights issue plugs the user's rights in here (and nowhere else: `build_deck` applies them)."""
-    return FULL_ACCESS
+    """Export rights of the current request (`build_deck` applies them): everything without
+    authentication or for a national user; a regional user exports the national overview and its
+    own regions."""
+    from ..auth import current_user
+
+    user = current_user()
+    if user is None or user.allowed_regions is None:
+        return FULL_ACCESS
+    return Access(regions=frozenset(user.allowed_regions), national=True)
 
 
 def deck_download(fmt: str, scope: object, store: object, access: Access = FULL_ACCESS) -> dict[str, object]:

@@ -3,7 +3,9 @@
 Pure functions `(cursor, validated arguments) -> DataFrame | value`, SQL with `?` parameters. They
 read the operations database attached as `ops` (see `dashboard/db.py`) through the functions of
 `dashboard/extracts/queries.py` where those fit, and the report database for the published
-figures shown alongside. Amounts are euros (floats).
+figures shown alongside. Amounts are euros (floats). Every function reading operational data takes
+`allowed_regions` (the report sections the requester may see, None: all; see `dashboard/auth.py`)
+and applies it in its SQL.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import duckdb
 import pandas as pd
 
 from ..extracts import queries as ops_queries
-from ..extracts.queries import OperationFilters
+from ..extracts.queries import AllowedRegions, OperationFilters, allowed_clause
 from ..extracts.spec import DEPARTEMENTS, REGION_CODES, REGION_NAMES
 from ..extracts.store import ATTACH_NAME
 from ..filters import LATEST_SNAPSHOT, PREVIOUS_SNAPSHOT, Filters, WeeklyChoices
@@ -57,13 +59,18 @@ def available(cur: duckdb.DuckDBPyConnection) -> bool:
     return operations_loaded(cur, CATALOG)
 
 
-def weekly_choices(cur: duckdb.DuckDBPyConnection) -> WeeklyChoices:
-    """Known values of the weekly filters: départements of the latest snapshot, every snapshot date."""
+def weekly_choices(cur: duckdb.DuckDBPyConnection, allowed_regions: AllowedRegions = None) -> WeeklyChoices:
+    """Known values of the weekly filters: départements of the latest snapshot (in `allowed_regions`), every
+    snapshot date."""
     if not available(cur):
         return WeeklyChoices()
     snapshots = [r[0] for r in cur.execute(f"SELECT as_of FROM {CATALOG}.snapshots ORDER BY as_of DESC").fetchall()]
+    where, params = allowed_clause(allowed_regions)
     departements = {
-        r[0] for r in cur.execute(f"SELECT DISTINCT departement FROM {CATALOG}.latest_operations").fetchall()
+        r[0]
+        for r in cur.execute(
+            f"SELECT DISTINCT departement FROM {CATALOG}.latest_operations o WHERE {where}", params
+        ).fetchall()
     }
     return WeeklyChoices(
         departements=tuple(code for code in DEPARTEMENTS if code in departements),
@@ -71,17 +78,19 @@ def weekly_choices(cur: duckdb.DuckDBPyConnection) -> WeeklyChoices:
     )
 
 
-def snapshot_list(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Every snapshot, newest first (`extracts.queries.snapshots`)."""
-    return ops_queries.snapshots(cur, CATALOG)
+def snapshot_list(cur: duckdb.DuckDBPyConnection, allowed_regions: AllowedRegions = None) -> pd.DataFrame:
+    """Every snapshot, newest first (`extracts.queries.snapshots`), counts over `allowed_regions`."""
+    return ops_queries.snapshots(cur, CATALOG, allowed_regions)
 
 
-def snapshot_pair(cur: duckdb.DuckDBPyConnection, filters: Filters) -> SnapshotPair | None:
+def snapshot_pair(
+    cur: duckdb.DuckDBPyConnection, filters: Filters, allowed_regions: AllowedRegions = None
+) -> SnapshotPair | None:
     """The snapshots chosen by the (validated) filters `instantane` and `reference`; None without any snapshot.
 
     The reference must be older than the current snapshot; otherwise the one just before is used.
     """
-    rows = snapshot_list(cur)
+    rows = snapshot_list(cur, allowed_regions)
     if rows.empty:
         return None
     rows = rows.assign(as_of_text=[d.isoformat() for d in pd.to_datetime(rows["as_of"]).dt.date])
@@ -131,14 +140,18 @@ def region_deltas(
     current: int,
     previous: int | None,
     filters: OperationFilters = ops_queries.NO_FILTERS,
+    allowed_regions: AllowedRegions = None,
 ) -> pd.DataFrame:
     """Per report section: `<measure>_current`, `_previous`, `_delta` of the operations matching `filters`.
 
     Measures: operations, engaged, disbursed, remaining (engaged - disbursed), rights. Without
     `filters` this is `extracts.queries.region_deltas`; previous and delta are NULL when there is no
-    reference snapshot. Rows: every section of `filters.regions` (all 13 when None), report order.
+    reference snapshot. Rows: every section of `filters.regions` (all 13 when None) among
+    `allowed_regions`, report order.
     """
     where, params = filters.where("o")
+    restriction, allowed = allowed_clause(allowed_regions)
+    rows, allowed_rows = allowed_clause(allowed_regions, "r.region_code")
     columns = []
     for name, cast in DELTA_MEASURES.items():
         columns += [
@@ -150,7 +163,7 @@ def region_deltas(
     df = cur.execute(
         f"""WITH o AS (
                 SELECT o.snapshot_id, o.operation_id, o.region_code, o.engaged_amount_eur, o.reservation_rights
-                FROM {CATALOG}.operations o WHERE o.snapshot_id IN (?, ?) AND {where}),
+                FROM {CATALOG}.operations o WHERE o.snapshot_id IN (?, ?) AND {where} AND {restriction}),
             b AS (
                 SELECT d.snapshot_id, d.operation_id, sum(d.amount_eur) AS disbursed
                 FROM {CATALOG}.disbursements d SEMI JOIN o USING (snapshot_id, operation_id)
@@ -162,17 +175,20 @@ def region_deltas(
                        sum(o.reservation_rights) AS rights
                 FROM o LEFT JOIN b USING (snapshot_id, operation_id) GROUP BY ALL),
             r AS (SELECT unnest(?::VARCHAR[]) AS region_code),
+            a AS (SELECT r.region_code FROM r WHERE {rows}),
             c AS (SELECT * FROM t WHERE snapshot_id = ?),
             p AS (SELECT * FROM t WHERE snapshot_id = ?)
-            SELECT r.region_code, {", ".join(columns)}
-            FROM r LEFT JOIN c USING (region_code) LEFT JOIN p USING (region_code)""",
+            SELECT a.region_code, {", ".join(columns)}
+            FROM a LEFT JOIN c USING (region_code) LEFT JOIN p USING (region_code)""",
         [
             current,
             previous,
             *params,
+            *allowed,
             current,
             previous,
             list(filters.regions or REGION_CODES),
+            *allowed_rows,
             current,
             previous,
             *([previous, previous] * len(DELTA_MEASURES)),
@@ -190,33 +206,47 @@ def totals(deltas: pd.DataFrame) -> dict[str, float | None]:
     }
 
 
-def flows(cur: duckdb.DuckDBPyConnection, pair: SnapshotPair, filters: Filters) -> pd.DataFrame:
+def flows(
+    cur: duckdb.DuckDBPyConnection, pair: SnapshotPair, filters: Filters, allowed_regions: AllowedRegions = None
+) -> pd.DataFrame:
     """Monthly or yearly (`filters.pas`) engagements and disbursements of the current snapshot, flows and totals."""
     grain = "year" if filters.pas == "annee" else "month"
-    return ops_queries.flows(cur, grain, operation_filters(filters), pair.current_id, CATALOG)
+    return ops_queries.flows(cur, grain, operation_filters(filters), pair.current_id, CATALOG, allowed_regions)
 
 
-def remaining(cur: duckdb.DuckDBPyConnection, pair: SnapshotPair, filters: Filters) -> pd.DataFrame:
+def remaining(
+    cur: duckdb.DuckDBPyConnection, pair: SnapshotPair, filters: Filters, allowed_regions: AllowedRegions = None
+) -> pd.DataFrame:
     """Engaged, disbursed and remaining per section of the current snapshot, report order, with names."""
-    df = ops_queries.remaining_to_disburse(cur, "region_code", operation_filters(filters), pair.current_id, CATALOG)
+    df = ops_queries.remaining_to_disburse(
+        cur, "region_code", operation_filters(filters), pair.current_id, CATALOG, allowed_regions
+    )
     return _region_frame(df.rename(columns={"key": "region_code"}), ())
 
 
-def lag_quantiles(cur: duckdb.DuckDBPyConnection, pair: SnapshotPair, filters: Filters) -> pd.DataFrame:
+def lag_quantiles(
+    cur: duckdb.DuckDBPyConnection, pair: SnapshotPair, filters: Filters, allowed_regions: AllowedRegions = None
+) -> pd.DataFrame:
     """Days from engagement to each disbursement per section: count, mean, p10, p25, p50, p75, p90."""
     df = ops_queries.disbursement_lag_quantiles(
-        cur, operation_filters(filters), snapshot=pair.current_id, catalog=CATALOG
+        cur, operation_filters(filters), snapshot=pair.current_id, catalog=CATALOG, allowed_regions=allowed_regions
     )
     return _region_frame(df, ())
 
 
-def report_comparison(cur: duckdb.DuckDBPyConnection, pair: SnapshotPair, regions: tuple[str, ...]) -> pd.DataFrame:
+def report_comparison(
+    cur: duckdb.DuckDBPyConnection,
+    pair: SnapshotPair,
+    regions: tuple[str, ...],
+    allowed_regions: AllowedRegions = None,
+) -> pd.DataFrame:
     """Per section, the report's loan and rights key figures next to the same figures computed from the extract.
 
     The extract side sums the operations of the current snapshot engaged within the report's
     periods (cumulative 2018-2024 and the report year, read from the facts) and their reservation
     rights; `engaged_now_eur` is everything engaged at the snapshot date. Report values are M€ or
-    counts as printed (NULL: not published); extract values are euros and counts.
+    counts as printed (NULL: not published); extract values are euros and counts. Only the sections
+    of `allowed_regions` are returned.
     """
     cumul = cur.execute(
         """SELECT min(period_start), max(period_end) FROM facts
@@ -229,6 +259,8 @@ def report_comparison(cur: duckdb.DuckDBPyConnection, pair: SnapshotPair, region
              AND territory_code <> 'FR'"""
     ).fetchone()
     assert cumul is not None and year is not None
+    restriction, allowed = allowed_clause(allowed_regions, "region_code")
+    rows, allowed_rows = allowed_clause(allowed_regions, "k.region_code")
     df = cur.execute(
         f"""WITH x AS (
                 SELECT region_code,
@@ -239,7 +271,7 @@ def report_comparison(cur: duckdb.DuckDBPyConnection, pair: SnapshotPair, region
                        sum(reservation_rights) FILTER (WHERE engagement_date <= ?)::BIGINT AS rights_report_date,
                        sum(engaged_amount_eur)::DOUBLE AS engaged_now_eur,
                        sum(reservation_rights)::BIGINT AS rights_now
-                FROM {CATALOG}.operations WHERE snapshot_id = ? GROUP BY ALL)
+                FROM {CATALOG}.operations WHERE snapshot_id = ? AND {restriction} GROUP BY ALL)
             SELECT k.region_code, k.prets_engages_cumul_meur AS report_engaged_cumul_meur,
                    k.prets_engages_2024_meur AS report_engaged_year_meur, k.droits_total AS report_rights,
                    coalesce(x.engaged_cumul_eur, 0) AS engaged_cumul_eur,
@@ -247,7 +279,7 @@ def report_comparison(cur: duckdb.DuckDBPyConnection, pair: SnapshotPair, region
                    coalesce(x.rights_report_date, 0) AS rights_report_date,
                    coalesce(x.engaged_now_eur, 0) AS engaged_now_eur, coalesce(x.rights_now, 0) AS rights_now
             FROM region_key_figures k LEFT JOIN x USING (region_code)
-            WHERE ?::VARCHAR[] IS NULL OR list_contains(?::VARCHAR[], k.region_code)""",
+            WHERE (?::VARCHAR[] IS NULL OR list_contains(?::VARCHAR[], k.region_code)) AND {rows}""",
         [
             cumul[0],
             cumul[1],
@@ -255,8 +287,10 @@ def report_comparison(cur: duckdb.DuckDBPyConnection, pair: SnapshotPair, region
             year[1],
             cumul[1],
             pair.current_id,
+            *allowed,
             list(regions) or None,
             list(regions) or None,
+            *allowed_rows,
         ],
     ).df()
     out = _region_frame(df, ())
@@ -266,13 +300,20 @@ def report_comparison(cur: duckdb.DuckDBPyConnection, pair: SnapshotPair, region
 
 
 def largest_changes(
-    cur: duckdb.DuckDBPyConnection, measure: str, n: int = 5, level: str = "departement"
+    cur: duckdb.DuckDBPyConnection,
+    measure: str,
+    n: int = 5,
+    level: str = "departement",
+    allowed_regions: AllowedRegions = None,
 ) -> pd.DataFrame:
-    """The `n` départements (or sections) whose `measure` changed most between the latest two snapshots.
+    """The `n` départements (or sections) of `allowed_regions` whose `measure` changed most between the latest
+    two snapshots.
 
     Columns: key, name, region_code, region_name, current, previous, delta.
     """
-    df = ops_queries.largest_changes(cur, level=level, measure=measure, n=n, catalog=CATALOG)
+    df = ops_queries.largest_changes(
+        cur, level=level, measure=measure, n=n, catalog=CATALOG, allowed_regions=allowed_regions
+    )
     if level == "departement":
         names = [DEPARTEMENTS[k].name if k in DEPARTEMENTS else k for k in df["key"]]
     else:
@@ -292,11 +333,14 @@ class Changes:
 CHANGE_MEASURES = ("engaged", "disbursed", "rights")
 
 
-def changes_since_last_review(cur: duckdb.DuckDBPyConnection, n: int = 5) -> Changes | None:
-    """The `n` départements that changed most in engaged, disbursed and rights; None without snapshots."""
+def changes_since_last_review(
+    cur: duckdb.DuckDBPyConnection, n: int = 5, allowed_regions: AllowedRegions = None
+) -> Changes | None:
+    """The `n` départements (of `allowed_regions`) that changed most in engaged, disbursed and rights; None
+    without snapshots."""
     if not available(cur):
         return None
-    pair = snapshot_pair(cur, Filters())
+    pair = snapshot_pair(cur, Filters(), allowed_regions)
     if pair is None:
         return None
     if pair.previous_id is None:
@@ -304,5 +348,5 @@ def changes_since_last_review(cur: duckdb.DuckDBPyConnection, n: int = 5) -> Cha
     return Changes(
         pair.current_as_of,
         pair.previous_as_of,
-        {measure: largest_changes(cur, measure, n) for measure in CHANGE_MEASURES},
+        {measure: largest_changes(cur, measure, n, allowed_regions=allowed_regions) for measure in CHANGE_MEASURES},
     )

@@ -90,3 +90,19 @@ def test_without_operations_database_the_pages_say_what_to_run(app_client, monke
         assert ids.SYNTHETIC_BANNER not in rendered_ids(shell())
     assert app_client.get("/suivi").status_code == 200
     assert dash.page_registry["dashboard.pages.suivi"]["order"] == 5
+
+
+def test_the_delta_table_reads_without_a_previous_snapshot(app_client):
+    """With a single snapshot there is nothing to compare with: the changes read "—", no error."""
+    from dashboard import db
+    from dashboard.pages import suivi
+    from dashboard.queries import weekly
+
+    with app_client.application.test_request_context("/suivi"):
+        cur = db.cursor()
+        pair = weekly.snapshot_pair(cur, Filters())
+        deltas = weekly.region_deltas(cur, pair.current_id, None)
+    single = deltas.assign(**{c: None for c in deltas.columns if c.endswith(("_delta", "_previous"))})
+    table = text_of(suivi.delta_table(single))
+    assert "—" in table
+    assert "Ensemble de la sélection" in table
