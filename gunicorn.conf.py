@@ -16,6 +16,6 @@ timeout = 60
 graceful_timeout = 30
 keepalive = 5
 # Recycle workers now and then; gunicorn finishes the requests in flight first.
-max_requests = 2000
-max_requests_jitter = 200
+max_requests = 20000
+max_requests_jitter = 2000
 accesslog = "-"

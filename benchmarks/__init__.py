@@ -1,0 +1,1 @@
+"""Benchmarks of the dashboard: `python -m benchmarks` (see the README, section Benchmarks)."""

@@ -26,6 +26,7 @@ def parse(argv: list[str]) -> Plan:
     parser.add_argument("--duration", type=float, help="seconds per load level (default 20)")
     parser.add_argument("--think", type=float, help="think time between a user's interactions, s (default 1)")
     parser.add_argument("--pages", help="comma-separated page paths instead of the discovered ones")
+    parser.add_argument("--max-controls", type=int, help="change only the first N controls of each page")
     parser.add_argument("--skip", default="", help="comma-separated parts to leave out: floor, browser, load, naive")
     parser.add_argument("--naive-load", action="store_true", help="also load-test the naive app (largest user count)")
     parser.add_argument("--out", type=Path, help="results folder (default benchmarks/results, quick: .../quick)")
@@ -45,6 +46,7 @@ def parse(argv: list[str]) -> Plan:
         ("think", "think"),
         ("out", "out"),
         ("workdir", "workdir"),
+        ("max_controls", "max_controls"),
     ):
         value = getattr(args, name)
         if value is not None:

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from . import dash_payloads as dp
-from .stats import summary
+from .stats import percentile, summary
 
 CHROMIUM = os.environ.get("CHROMIUM_BINARY", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
@@ -129,12 +129,28 @@ def _wait_done(driver: object, timeout: float = TIMEOUT_S) -> float | None:
     return None
 
 
-def load_once(driver: object, url: str, cache: bool) -> float | None:
-    """Open `url` in a new document; ms from navigation start to settled (None: timed out)."""
+TIMING_JS = """
+const nav = performance.getEntriesByType('navigation')[0] || {};
+const resources = performance.getEntriesByType('resource');
+return {dom_content_loaded: nav.domContentLoadedEventEnd || null,
+        bytes: resources.reduce((n, r) => n + (r.decodedBodySize || 0), nav.decodedBodySize || 0),
+        transferred: resources.reduce((n, r) => n + (r.transferSize || 0), nav.transferSize || 0)};
+"""
+
+
+def load_once(driver: object, url: str, cache: bool, timings: list[dict] | None = None) -> float | None:
+    """Open `url` in a new document; ms from navigation start to settled (None: timed out).
+
+    With `timings`, also appends the DOMContentLoaded time (the scripts parsed and run) and the bytes
+    of the page and its resources (decoded, and transferred: 0 for what came from the cache).
+    """
     driver.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": not cache})  # type: ignore[attr-defined]
     driver.get("about:blank")  # type: ignore[attr-defined]
     driver.get(url)  # type: ignore[attr-defined]
-    return _wait_done(driver)
+    done = _wait_done(driver)
+    if timings is not None:
+        timings.append(driver.execute_script(TIMING_JS))  # type: ignore[attr-defined]
+    return done
 
 
 def change_once(driver: object, control: dp.Control, value: object) -> float | None:
@@ -157,7 +173,8 @@ def measure(base_url: str, pages: list[str], controls: dict[str, list[dp.Control
         for page in pages:
             url = base_url + page
             load_once(driver, url, cache=True)  # warm-up: server caches, the browser's compiled scripts
-            cold = [load_once(driver, url, cache=False) for _ in range(reps)]
+            timings: list[dict] = []
+            cold = [load_once(driver, url, cache=False, timings=timings) for _ in range(reps)]
             warm = [load_once(driver, url, cache=True) for _ in range(max(1, reps // 2))]
             control = _chosen_control(controls.get(page, []))
             changes: list[float | None] = []
@@ -169,6 +186,9 @@ def measure(base_url: str, pages: list[str], controls: dict[str, list[dp.Control
                 "page": page,
                 **summary([v for v in cold if v is not None], prefix="cold_load_"),
                 "cold_load_timeouts": cold.count(None),
+                "cold_dom_content_loaded_p50_ms": percentile([t["dom_content_loaded"] or 0 for t in timings], 50),
+                "cold_bytes": timings[0]["bytes"] if timings else None,
+                "cold_transferred_bytes": timings[0]["transferred"] if timings else None,
                 **summary([v for v in warm if v is not None], prefix="warm_load_"),
                 "warm_load_timeouts": warm.count(None),
                 "change_control": None if control is None else control.name,

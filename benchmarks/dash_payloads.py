@@ -117,6 +117,9 @@ def components(tree: object) -> Iterator[dict]:
             yield tree
             for value in tree["props"].values():
                 yield from components(value)
+        else:
+            for value in tree.values():
+                yield from components(value)
     elif isinstance(tree, list):
         for item in tree:
             yield from components(item)

@@ -92,14 +92,19 @@ class RecordingCursor:
 
 
 def install_recorder() -> tuple[Recorder, Callable[[], object]]:
-    """Wrap every cursor factory of `dashboard.db`; the recorder and the original `cursor`."""
+    """Wrap every public cursor factory of `dashboard.db`; the recorder and the original `cursor`."""
     from dashboard import db
 
     recorder = Recorder()
     original = db.cursor
     for name in dir(db):
         function = getattr(db, name)
-        if callable(function) and "cursor" in name.lower() and not isinstance(function, type):
+        if (
+            not name.startswith("_")
+            and "cursor" in name.lower()
+            and callable(function)
+            and not isinstance(function, type)
+        ):
 
             def wrapped(*args: object, _function=function, **kwargs: object) -> RecordingCursor:
                 return RecordingCursor(_function(*args, **kwargs), recorder)

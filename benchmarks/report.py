@@ -257,12 +257,26 @@ def _size_section(size: int, result: dict) -> list[str]:
     if browser:
         lines += ["### Headless Chromium (ms)", ""]
         lines += _table(
-            ["page", "cold p50", "cold p95", "warm p50", "warm p95", "change", "change p50", "change p95", "timeouts"],
+            [
+                "page",
+                "cold p50",
+                "cold p95",
+                "cold DOMContentLoaded p50",
+                "cold MB",
+                "warm p50",
+                "warm p95",
+                "change",
+                "change p50",
+                "change p95",
+                "timeouts",
+            ],
             [
                 [
                     b["page"],
                     b["cold_load_p50_ms"],
                     b["cold_load_p95_ms"],
+                    b.get("cold_dom_content_loaded_p50_ms"),
+                    None if b.get("cold_bytes") is None else round(b["cold_bytes"] / 1e6, 2),
                     b["warm_load_p50_ms"],
                     b["warm_load_p95_ms"],
                     b["change_control"],

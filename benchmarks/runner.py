@@ -113,6 +113,7 @@ def _merge_floor(records: list[dict], floor: dict | None) -> None:
         for key in ("floor_p50_ms", "floor_p95_ms", "in_process_p50_ms", "in_process_p95_ms", "slowest_sql"):
             record[key] = entry.get(key)
         record["slowest_sql_p50_ms"] = entry.get("slowest_sql_p50_ms")
+        record["floor_replay_errors"] = entry.get("replay_errors")
         record["ratio_p95_to_floor"] = (
             ratio(record["callback_p95_ms"], record["floor_p95_ms"]) if entry["statements"] else None
         )
