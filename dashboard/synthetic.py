@@ -8,7 +8,13 @@ from .extracts.store import ATTACH_NAME
 
 
 def operations_loaded(cur: duckdb.DuckDBPyConnection, catalog: str = ATTACH_NAME) -> bool:
-    """True when the operations database is attached as `catalog` and holds at least one snapshot."""
+    """True when the operations database is attached as `catalog` and holds at least one snapshot.
+
+    `catalog` is a name chosen in code (never user input); it is still checked to be an identifier
+    because it is spliced into the SQL (a catalog name cannot be a `?` parameter).
+    """
+    if not catalog.isidentifier():
+        return False
     row = cur.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND table_name = 'snapshots'", [catalog]
     ).fetchone()

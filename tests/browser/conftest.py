@@ -5,11 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,62 +15,21 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from dashboard.config import REPO_DIR
 
+from ..servers import gunicorn_server
+
 CHROMIUM = os.environ.get("CHROMIUM_BINARY", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
 SCREENSHOT_DIR = Path(os.environ.get("NPNRU_SCREENSHOT_DIR", REPO_DIR / "test-artifacts" / "screenshots"))
 LOCAL_PREFIXES = ("http://127.0.0.1", "data:", "blob:", "about:", "chrome", "devtools:")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def live_server(built_db: Path) -> Iterator[str]:
     """The dashboard served by gunicorn (production settings) on a free loopback port."""
-    port = _free_port()
     # The report data only: no operations database, whatever the developer has locally.
-    env = {**os.environ, "NPNRU_DB": str(built_db), "NPNRU_OPERATIONS_DB": str(built_db.parent / "none.duckdb")}
-    log = open(built_db.parent / "gunicorn.log", "w")  # noqa: SIM115
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "dashboard.app:server",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--threads",
-            "4",
-            "--worker-class",
-            "gthread",
-            "--timeout",
-            "60",
-        ],
-        cwd=REPO_DIR,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn did not start, see {log.name}") from None
-            time.sleep(0.3)
-    yield url
-    process.terminate()
-    process.wait(timeout=20)
-    log.close()
+    env = {"NPNRU_DB": str(built_db), "NPNRU_OPERATIONS_DB": str(built_db.parent / "none.duckdb")}
+    with gunicorn_server(env, built_db.parent / "gunicorn.log") as (url, _):
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,13 +11,13 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from dashboard import ids
-from dashboard.config import REPO_DIR
 from dashboard.extracts.queries import region_deltas
 from dashboard.extracts.spec import REGION_NAMES
 from dashboard.extracts.store import attach_operations
 from dashboard.figures.weekly import meur, signed
 
-from .conftest import _free_port, element, non_local, requested_urls, screenshot, wait_for_charts
+from ..servers import gunicorn_server
+from .conftest import element, non_local, requested_urls, screenshot, wait_for_charts
 
 pytestmark = pytest.mark.browser
 DELTA_TITLE = "Évolution depuis la dernière revue"
@@ -31,34 +26,9 @@ DELTA_TITLE = "Évolution depuis la dernière revue"
 @pytest.fixture(scope="module")
 def weekly_server(built_db: Path, operations_db: Path) -> Iterator[str]:
     """The dashboard under gunicorn on a free loopback port, with the operations database attached."""
-    port = _free_port()
-    env = {**os.environ, "NPNRU_DB": str(built_db), "NPNRU_OPERATIONS_DB": str(operations_db)}
-    log = open(operations_db.parent / "gunicorn-weekly.log", "w")  # noqa: SIM115
-    process = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "gunicorn", "dashboard.app:server", "--bind", f"127.0.0.1:{port}"),
-            *("--workers", "2", "--threads", "4", "--worker-class", "gthread", "--timeout", "60"),
-        ],
-        cwd=REPO_DIR,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn did not start, see {log.name}") from None
-            time.sleep(0.3)
-    yield url
-    process.terminate()
-    process.wait(timeout=20)
-    log.close()
+    env = {"NPNRU_DB": str(built_db), "NPNRU_OPERATIONS_DB": str(operations_db)}
+    with gunicorn_server(env, operations_db.parent / "gunicorn-weekly.log") as (url, _):
+        yield url
 
 
 @pytest.fixture(scope="module")

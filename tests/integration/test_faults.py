@@ -8,7 +8,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -25,6 +24,8 @@ import pytest
 from dashboard import ids
 from dashboard.config import REPO_DIR
 from dashboard.filters import Filters
+
+from ..servers import free_port, gunicorn_server
 
 USERS = 16
 RANKING_BODY = json.dumps(
@@ -45,12 +46,6 @@ RANKING_BODY = json.dumps(
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def run_cli(*args: str, env: dict[str, str], **kwargs) -> subprocess.CompletedProcess:
@@ -94,31 +89,9 @@ def server(built_db: Path, tmp_path_factory) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp("faults")
     db_path = folder / "npnru.duckdb"
     shutil.copyfile(built_db, db_path)
-    port = free_port()
     log_path = folder / "gunicorn.log"
-    log = log_path.open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "dashboard.app:server", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
-        cwd=REPO_DIR,
-        env={**os.environ, "NPNRU_DB": str(db_path)},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/_dash-layout", timeout=5) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn did not start: {log_path.read_text()}") from None
-            time.sleep(0.3)
-    yield Server(url, process, db_path, log_path)
-    process.terminate()
-    process.wait(timeout=30)
-    log.close()
+    with gunicorn_server({"NPNRU_DB": str(db_path)}, log_path, probe="/_dash-layout") as (url, process):
+        yield Server(url, process, db_path, log_path)
 
 
 @dataclass
