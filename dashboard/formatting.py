@@ -9,6 +9,21 @@ THOUSANDS = "\u202f"
 #: Plotly's `layout.separators`: decimal mark then thousands separator.
 PLOTLY_SEPARATORS = "," + THOUSANDS
 
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
 UNIT_SYMBOLS = {
     "EUR": "€",
     "MEUR": "M€",

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import dash_bootstrap_components as dbc
 from dash import html
+
+from ..figures.bars import NOT_PUBLISHED
+from ..figures.loans import is_missing
 
 
 def kpi_card(
@@ -43,3 +48,21 @@ def kpi_card(
             )
         )
     return dbc.Col(children, xs=12, sm=6, lg=3, className="mb-3")
+
+
+def printed_kpi_card(card_id: str, row: Mapping[str, object], *, detail: str | None, detail_class: str) -> dbc.Col:
+    """A key-figure card from a row with `label`, `printed`, `quote`, `section_title` (any may be missing)."""
+
+    def present(key: str) -> object:
+        value = row.get(key)
+        return None if is_missing(value) else value
+
+    return kpi_card(
+        card_id,
+        str(row["label"]),
+        str(present("printed") or NOT_PUBLISHED),
+        quote=present("quote"),  # type: ignore[arg-type]
+        section=present("section_title"),  # type: ignore[arg-type]
+        detail=detail,
+        detail_class=detail_class,
+    )

@@ -15,26 +15,12 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ..formatting import format_value
+from ..formatting import MONTHS, format_value
 from .bars import NOT_PUBLISHED, ChartContext
 from .loans import framed
 from .theme import CATEGORY_COLORS, MUTED_COLOR, TEXT_COLOR
 
 MINUS = "\u2212"
-MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 ENGAGED, DISBURSED, REMAINING, RIGHTS = "engages", "decaisses", "reste", "droits"
 #: The extract's bars repeat the report's colour, hatched (same measure, other source).
 EXTRACT_PATTERN = {"shape": "/", "fgcolor": "white", "size": 7, "solidity": 0.35}

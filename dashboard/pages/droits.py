@@ -10,7 +10,7 @@ from dash import Input, Output, callback, html
 from .. import db, ids
 from ..components.chart_card import chart_card
 from ..components.controls import famille_control, filter_bar, regions_control, vue_control
-from ..components.kpi import kpi_card
+from ..components.kpi import printed_kpi_card
 from ..exports import register_export
 from ..figures.bars import NOT_PUBLISHED
 from ..figures.loans import is_missing
@@ -74,17 +74,7 @@ def national_cards(cur) -> html.Div:
         cards = []
         for _, row in data[data["group"] == group].iterrows():
             detail, detail_class = _details(cur, row)
-            cards.append(
-                kpi_card(
-                    f"droits-kpi-{row['key']}",
-                    row["label"],
-                    NOT_PUBLISHED if is_missing(row["printed"]) else row["printed"],
-                    quote=None if is_missing(row["quote"]) else row["quote"],
-                    section=None if is_missing(row["section_title"]) else row["section_title"],
-                    detail=detail,
-                    detail_class=detail_class,
-                )
-            )
+            cards.append(printed_kpi_card(f"droits-kpi-{row['key']}", row, detail=detail, detail_class=detail_class))
         blocks.extend([html.H3(title, className="h6 text-secondary mt-2"), dbc.Row(cards)])
     return html.Div(blocks)
 

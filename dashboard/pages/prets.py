@@ -10,7 +10,7 @@ from dash import Input, Output, callback, html
 from .. import db, ids
 from ..components.chart_card import chart_card
 from ..components.controls import filter_bar, regions_control
-from ..components.kpi import kpi_card
+from ..components.kpi import printed_kpi_card
 from ..exports import register_export
 from ..figures.bars import NOT_PUBLISHED
 from ..figures.loans import (
@@ -81,17 +81,7 @@ def kpi_row(cur) -> dbc.Row:
     cards = []
     for key, row in kpis.iterrows():
         detail, detail_class = details.get(str(key), (None, "text-muted"))
-        cards.append(
-            kpi_card(
-                f"prets-kpi-{key}",
-                row["label"],
-                NOT_PUBLISHED if is_missing(row["printed"]) else row["printed"],
-                quote=None if is_missing(row["quote"]) else row["quote"],
-                section=None if is_missing(row["section_title"]) else row["section_title"],
-                detail=detail,
-                detail_class=detail_class,
-            )
-        )
+        cards.append(printed_kpi_card(f"prets-kpi-{key}", row, detail=detail, detail_class=detail_class))
     return dbc.Row(cards)
 
 

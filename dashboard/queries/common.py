@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+from ..formatting import MONTHS
 from ..indicators import INDICATORS, RANKING_SQL
 
 
@@ -22,21 +23,7 @@ class SourceInfo:
     @property
     def source_line(self) -> str:
         year, month = self.published.split("-")[:2]
-        months = [
-            "janvier",
-            "février",
-            "mars",
-            "avril",
-            "mai",
-            "juin",
-            "juillet",
-            "août",
-            "septembre",
-            "octobre",
-            "novembre",
-            "décembre",
-        ]
-        return f"Source : {self.publisher}, {self.title} ({months[int(month) - 1]} {year})"
+        return f"Source : {self.publisher}, {self.title} ({MONTHS[int(month) - 1]} {year})"
 
     @property
     def data_date(self) -> str:
