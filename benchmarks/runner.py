@@ -110,7 +110,14 @@ def _merge_floor(records: list[dict], floor: dict | None) -> None:
     for record, entry in zip(records, (floor or {}).get("callbacks", []), strict=False):
         record["function"] = entry["function"]
         record["statements"] = entry["statements"]
-        for key in ("floor_p50_ms", "floor_p95_ms", "in_process_p50_ms", "in_process_p95_ms", "slowest_sql"):
+        for key in (
+            "floor_p50_ms",
+            "floor_p95_ms",
+            "in_process_p50_ms",
+            "in_process_p95_ms",
+            "in_process_cold_p50_ms",
+            "slowest_sql",
+        ):
             record[key] = entry.get(key)
         record["slowest_sql_p50_ms"] = entry.get("slowest_sql_p50_ms")
         record["floor_replay_errors"] = entry.get("replay_errors")

@@ -37,6 +37,7 @@ import duckdb
 from flask import Flask, Response, g, has_request_context, jsonify, request
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from . import db
 from .config import DATA_DIR
 from .extracts.spec import REGION_CODES
 from .extracts.store import ATTACH_NAME
@@ -338,7 +339,8 @@ def operations_access(cur: duckdb.DuckDBPyConnection) -> OperationsAccess:
     except AuthError:
         return OperationsAccess(False, ())
     if mode == "off":
-        return OperationsAccess(False, ()) if real_operations_loaded(cur) else OperationsAccess(True, None)
+        real = db.memo("real_operations_loaded", lambda: real_operations_loaded(cur))
+        return OperationsAccess(False, ()) if real else OperationsAccess(True, None)
     user = current_user()
     if user is None:
         return OperationsAccess(False, ())

@@ -1,4 +1,4 @@
-"""Command line: `python -m dashboard [build|check|serve|import|demo-data|export|user]`."""
+"""Command line: `python -m dashboard [build|check|serve|import|aggregate|demo-data|export|user]`."""
 
 from __future__ import annotations
 
@@ -105,6 +105,21 @@ def _iso_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date in the form YYYY-MM-DD: {text!r}") from exc
 
 
+def _aggregate(db_path: Path) -> int:
+    from .extracts.store import refresh_aggregates
+
+    try:
+        built = refresh_aggregates(db_path)
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if built:
+        print(f"{db_path}: aggregates built for snapshot(s) {', '.join(map(str, built))}.")
+    else:
+        print(f"{db_path}: aggregates already up to date.")
+    return 0
+
+
 def _import(args: argparse.Namespace, db_path: Path) -> int:
     from .extracts.issues import ExtractError, ImportRefused
     from .extracts.store import import_extract
@@ -176,6 +191,10 @@ def main(argv: list[str] | None = None) -> int:
     extract.add_argument("--as-of", required=True, type=_iso_date, help="date of the extract (YYYY-MM-DD)")
     extract.add_argument("--replace", action="store_true", help="replace the snapshot of that date if there is one")
     extract.add_argument("--synthetic", action="store_true", help="flag the snapshot as synthetic data")
+    commands.add_parser(
+        "aggregate",
+        help="build the aggregates an operations database written by an older version lacks (atomically)",
+    )
     demo = commands.add_parser(
         "demo-data",
         help="write synthetic operations.csv and disbursements.csv calibrated on the report's figures",
@@ -199,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
     if args.command == "import":
         return _import(args, settings.operations_db_path)
+    if args.command == "aggregate":
+        return _aggregate(settings.operations_db_path)
     if args.command == "demo-data":
         return _demo_data(args, settings.data_dir, settings.db_path)
     if args.command == "build":

@@ -10,18 +10,22 @@ half-written file.
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import threading
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import TypeVar
 
 import duckdb
+import pandas as pd
 
 from .config import get_settings
+from .extracts.aggregates import stale_snapshots
 from .extracts.formats import sql_string
-from .extracts.store import attach_operations
+from .extracts.store import ATTACH_NAME, attach_operations
 
 #: Catalog name of the report database in the dashboard's connection (every cursor `USE`s it).
 REPORT_CATALOG = "report"
@@ -30,6 +34,10 @@ log = logging.getLogger(__name__)
 
 
 T = TypeVar("T")
+
+#: Results kept by `cached` per opened database files, least recently used dropped first: a bound on
+#: memory whatever arguments the requests pass.
+CACHED_RESULTS = 2048
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -51,6 +59,9 @@ class _Handle:
         self.pid = os.getpid()
         #: Memoised values derived from these files (dropped with the handle when a file changes).
         self.cache: dict[str, object] = {}
+        #: Results of `cached`, most recently used last.
+        self.results: OrderedDict[tuple, object] = OrderedDict()
+        self.results_lock = threading.Lock()
         connection = duckdb.connect(":memory:")
         try:
             connection.execute(f"ATTACH {sql_string(str(report))} AS {REPORT_CATALOG} (READ_ONLY)")
@@ -62,7 +73,17 @@ class _Handle:
         if identity[1] is not None:
             try:
                 attach_operations(connection, operations)
-                self.operations = True
+                stale = stale_snapshots(connection, ATTACH_NAME)
+                if stale:  # written by an older version: the weekly views read the aggregates only
+                    connection.execute(f"DETACH {ATTACH_NAME}")
+                    log.warning(
+                        "the operations database %s lacks the aggregates of snapshot(s) %s: run "
+                        "`python -m dashboard aggregate`; the weekly views stay off until then",
+                        operations,
+                        ", ".join(map(str, stale)),
+                    )
+                else:
+                    self.operations = True
             except duckdb.Error as exc:  # an unreadable operations file must not take the report views down
                 log.warning("cannot attach the operations database %s: %s", operations, exc)
         self.connection = connection
@@ -140,3 +161,46 @@ def memo(key: str, compute: Callable[[], T]) -> T:
     if key not in cache:
         cache[key] = compute()
     return cache[key]  # type: ignore[return-value]
+
+
+_MISSING = object()
+
+
+def cached(function: Callable[..., T], /, *args: Hashable, **kwargs: Hashable) -> T:
+    """`function(cursor(), *args, **kwargs)`, computed once per opened database files and arguments.
+
+    For pure functions of the database files (the query functions): the report database only
+    changes by an atomic rebuild, which drops every result. Arguments are part of the key, so they
+    must be hashable (validated values: str, int, None, tuples). Each caller gets its own copy: a
+    DataFrame or Series is a shallow copy (pandas copy-on-write: changing it never reaches the
+    cache), any other mutable value a deep copy.
+    """
+    qualname = getattr(function, "__qualname__", "")
+    module = getattr(function, "__module__", None)
+    if not module or not qualname or "<" in qualname:  # a lambda or a closure has no stable name
+        raise ValueError(f"cached() needs a module-level function, not {function!r}")
+    key = (module, qualname, args, tuple(sorted(kwargs.items())))
+    try:
+        hash(key)
+    except TypeError as exc:
+        raise TypeError(f"cached({qualname}): arguments must be hashable ({exc})") from None
+    handle = _handle_for_thread()
+    with handle.results_lock:
+        value = handle.results.get(key, _MISSING)
+        if value is not _MISSING:
+            handle.results.move_to_end(key)
+    if value is _MISSING:
+        value = function(cursor(), *args, **kwargs)  # `cursor()`, not the thread-local: wrappable
+        with handle.results_lock:
+            handle.results[key] = value
+            while len(handle.results) > CACHED_RESULTS:
+                handle.results.popitem(last=False)
+    return _own_copy(value)  # type: ignore[return-value]
+
+
+def _own_copy(value: object) -> object:
+    if isinstance(value, (pd.DataFrame, pd.Series)):
+        return value.copy(deep=False)
+    if value is None or isinstance(value, (str, bytes, int, float, bool)):
+        return value
+    return copy.deepcopy(value)

@@ -10,8 +10,11 @@ from .. import ids
 from ..figures.theme import graph_config
 
 
-def chart_card(name: str, filename: str, figure: go.Figure | None = None, *, height: int | None = None) -> dbc.Card:
-    """A dcc.Graph (id `ids.chart(name)`) with a "Données (CSV)" button exporting the data behind it."""
+def chart_card(
+    name: str, filename: str, figure: go.Figure | dict | None = None, *, height: int | None = None
+) -> dbc.Card:
+    """A dcc.Graph (id `ids.chart(name)`) with a "Données (CSV)" button exporting the data behind it;
+    `figure` is a figure or its plotly JSON (`Figure.to_plotly_json()`)."""
     graph = dcc.Graph(
         id=ids.chart(name),
         figure=figure if figure is not None else go.Figure(),

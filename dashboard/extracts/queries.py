@@ -235,11 +235,11 @@ def region_deltas(
 
 
 _MEASURE_SQL = {
-    "engaged": ("sum(o.engaged_amount_eur)", "DOUBLE"),
-    "disbursed": ("sum(coalesce(b.disbursed, 0))", "DOUBLE"),
-    "remaining": ("sum(o.engaged_amount_eur - coalesce(b.disbursed, 0))", "DOUBLE"),
+    "engaged": ("sum(o.engaged_eur)", "DOUBLE"),
+    "disbursed": ("sum(o.disbursed_eur)", "DOUBLE"),
+    "remaining": ("sum(o.engaged_eur - o.disbursed_eur)", "DOUBLE"),
     "rights": ("sum(o.reservation_rights)", "BIGINT"),
-    "operations": ("count(*)", "BIGINT"),
+    "operations": ("sum(o.operation_count)", "BIGINT"),
 }
 
 
@@ -268,13 +268,10 @@ def largest_changes(
     where, allowed = allowed_clause(allowed_regions)
     return cur.execute(
         _sql(
-            f"""WITH b AS (
-                    SELECT snapshot_id, operation_id, sum(amount_eur) AS disbursed FROM {{ops}}disbursements
-                    WHERE snapshot_id IN (?, ?) GROUP BY ALL),
-                v AS (
+            f"""WITH v AS (
                     SELECT o.snapshot_id, o.{level} AS key, any_value(o.region_code) AS region_code,
                            {expression} AS value
-                    FROM {{ops}}operations o LEFT JOIN b USING (snapshot_id, operation_id)
+                    FROM {{ops}}cell_totals o
                     WHERE o.snapshot_id IN (?, ?) AND {where} GROUP BY ALL)
                 SELECT key, coalesce(c.region_code, p.region_code) AS region_code,
                        coalesce(c.value, 0)::{cast} AS current, coalesce(p.value, 0)::{cast} AS previous,
@@ -284,7 +281,7 @@ def largest_changes(
                 ORDER BY abs(delta) DESC, key LIMIT ?""",
             catalog,
         ),
-        [current_id, previous_id, current_id, previous_id, *allowed, current_id, previous_id, n],
+        [current_id, previous_id, *allowed, current_id, previous_id, n],
     ).df()
 
 
@@ -312,29 +309,25 @@ def flows(
     where, params = f"{where} AND {restriction}", [*params, *allowed]
     return cur.execute(
         _sql(
-            f"""WITH o AS (
-                    SELECT operation_id, engagement_date, engaged_amount_eur FROM {{ops}}operations o
-                    WHERE o.snapshot_id = ? AND {where}),
-                e AS (SELECT date_trunc('{grain}', engagement_date)::DATE AS period, sum(engaged_amount_eur) AS amount
-                      FROM o GROUP BY ALL),
-                d AS (SELECT date_trunc('{grain}', d.disbursement_date)::DATE AS period, sum(d.amount_eur) AS amount
-                      FROM {{ops}}disbursements d JOIN o USING (operation_id) WHERE d.snapshot_id = ? GROUP BY ALL),
-                bounds AS (SELECT min(period) AS low, max(period) AS high
-                           FROM (SELECT period FROM e UNION ALL SELECT period FROM d)),
+            f"""WITH m AS (
+                    SELECT date_trunc('{grain}', o.month)::DATE AS period, sum(o.engaged_eur) AS engaged,
+                           sum(o.disbursed_eur) AS disbursed
+                    FROM {{ops}}cell_months o WHERE o.snapshot_id = ? AND {where} GROUP BY ALL),
+                bounds AS (SELECT min(period) AS low, max(period) AS high FROM m),
                 periods AS (
                     SELECT unnest(generate_series(low::TIMESTAMP, high::TIMESTAMP, INTERVAL {GRAINS[grain]}))::DATE
                         AS period
                     FROM bounds WHERE low IS NOT NULL)
                 SELECT p.period,
-                       coalesce(e.amount, 0)::DOUBLE AS engaged_eur,
-                       coalesce(d.amount, 0)::DOUBLE AS disbursed_eur,
-                       sum(coalesce(e.amount, 0)) OVER (ORDER BY p.period)::DOUBLE AS engaged_cumul_eur,
-                       sum(coalesce(d.amount, 0)) OVER (ORDER BY p.period)::DOUBLE AS disbursed_cumul_eur
-                FROM periods p LEFT JOIN e USING (period) LEFT JOIN d USING (period)
+                       coalesce(m.engaged, 0)::DOUBLE AS engaged_eur,
+                       coalesce(m.disbursed, 0)::DOUBLE AS disbursed_eur,
+                       sum(coalesce(m.engaged, 0)) OVER (ORDER BY p.period)::DOUBLE AS engaged_cumul_eur,
+                       sum(coalesce(m.disbursed, 0)) OVER (ORDER BY p.period)::DOUBLE AS disbursed_cumul_eur
+                FROM periods p LEFT JOIN m USING (period)
                 ORDER BY p.period""",
             catalog,
         ),
-        [snapshot_id, *params, snapshot_id],
+        [snapshot_id, *params],
     ).df()
 
 
@@ -359,21 +352,17 @@ def remaining_to_disburse(
     key = f"o.{by}" if by else "'FR'"
     return cur.execute(
         _sql(
-            f"""WITH b AS (
-                    SELECT operation_id, sum(amount_eur) AS disbursed FROM {{ops}}disbursements
-                    WHERE snapshot_id = ? GROUP BY ALL)
-                SELECT {key} AS key, count(*) AS operation_count,
-                       sum(o.engaged_amount_eur)::DOUBLE AS engaged_eur,
-                       sum(coalesce(b.disbursed, 0))::DOUBLE AS disbursed_eur,
-                       sum(o.engaged_amount_eur - coalesce(b.disbursed, 0))::DOUBLE AS remaining_eur,
-                       (sum(coalesce(b.disbursed, 0)) / nullif(sum(o.engaged_amount_eur), 0))::DOUBLE
-                           AS disbursement_rate
-                FROM {{ops}}operations o LEFT JOIN b USING (operation_id)
+            f"""SELECT {key} AS key, coalesce(sum(o.operation_count), 0)::BIGINT AS operation_count,
+                       sum(o.engaged_eur)::DOUBLE AS engaged_eur,
+                       sum(o.disbursed_eur)::DOUBLE AS disbursed_eur,
+                       sum(o.engaged_eur - o.disbursed_eur)::DOUBLE AS remaining_eur,
+                       (sum(o.disbursed_eur) / nullif(sum(o.engaged_eur), 0))::DOUBLE AS disbursement_rate
+                FROM {{ops}}cell_totals o
                 WHERE o.snapshot_id = ? AND {where}
                 GROUP BY ALL ORDER BY key""",
             catalog,
         ),
-        [snapshot_id, snapshot_id, *params],
+        [snapshot_id, *params],
     ).df()
 
 
@@ -401,19 +390,40 @@ def disbursement_lag_quantiles(
     restriction, allowed = allowed_clause(allowed_regions)
     where, params = f"{where} AND {restriction}", [*params, *allowed]
     names = [f"p{round(q * 100):02d}" if q * 100 == round(q * 100) else f"p{q * 100:g}" for q in quantiles]
-    columns = ", ".join(f"q[{i + 1}] AS {name}" for i, name in enumerate(names))
+    columns = ", ".join(f'q[{i + 1}] AS "{name}"' for i, name in enumerate(names))
+    # Exact `quantile_cont` from the per-day histogram: for n lags sorted ascending, quantile q sits at
+    # rank h = q (n - 1) (0-based), between the values at ranks floor(h) and ceil(h), linearly.
     return cur.execute(
         _sql(
-            f"""WITH l AS ({_lags_source(where)}),
-                r AS (SELECT unnest(?::VARCHAR[]) AS region_code, unnest(range(1, ? + 1)) AS sort_order),
-                s AS (SELECT region_code, count(*) AS disbursement_count, avg(lag_days)::DOUBLE AS mean_days,
-                             quantile_cont(lag_days, ?::DOUBLE[]) AS q
-                      FROM l GROUP BY ALL)
-                SELECT region_code, disbursement_count, mean_days, {columns}
-                FROM s JOIN r USING (region_code) ORDER BY r.sort_order""",
+            f"""WITH h AS (
+                    SELECT o.region_code, o.lag_days, sum(o.disbursement_count) AS n
+                    FROM {{ops}}cell_lags o WHERE o.snapshot_id = ? AND {where} GROUP BY ALL),
+                c AS (
+                    SELECT region_code, lag_days, n,
+                           sum(n) OVER (PARTITION BY region_code ORDER BY lag_days) AS through,
+                           sum(n) OVER (PARTITION BY region_code) AS total
+                    FROM h),
+                q AS (SELECT unnest(?::DOUBLE[]) AS q, unnest(range(1, ? + 1)) AS position),
+                k AS (
+                    SELECT c.region_code, q.position, any_value(q.q * (c.total - 1)) AS rank,
+                           min(c.lag_days) FILTER (WHERE c.through > floor(q.q * (c.total - 1))) AS low,
+                           min(c.lag_days) FILTER (WHERE c.through > ceil(q.q * (c.total - 1))) AS high
+                    FROM c CROSS JOIN q GROUP BY ALL),
+                v AS (
+                    SELECT region_code,
+                           list(CASE WHEN low = high THEN low::DOUBLE
+                                     ELSE low + (rank - floor(rank)) * (high - low) END ORDER BY position) AS q
+                    FROM k GROUP BY ALL),
+                s AS (
+                    SELECT region_code, sum(n)::BIGINT AS disbursement_count,
+                           (sum(lag_days * n) / sum(n))::DOUBLE AS mean_days
+                    FROM h GROUP BY ALL),
+                r AS (SELECT unnest(?::VARCHAR[]) AS region_code, unnest(range(1, ? + 1)) AS sort_order)
+                SELECT region_code, s.disbursement_count, s.mean_days, {columns}
+                FROM s JOIN v USING (region_code) JOIN r USING (region_code) ORDER BY r.sort_order""",
             catalog,
         ),
-        [snapshot_id, *params, list(REGION_CODES), len(REGION_CODES), list(quantiles)],
+        [snapshot_id, *params, list(quantiles), len(quantiles), list(REGION_CODES), len(REGION_CODES)],
     ).df()
 
 

@@ -65,18 +65,70 @@ SELECT * FROM operations WHERE snapshot_id = (SELECT snapshot_id FROM previous_s
 CREATE OR REPLACE VIEW previous_disbursements AS
 SELECT * FROM disbursements WHERE snapshot_id = (SELECT snapshot_id FROM previous_snapshot);
 
+-- Aggregates of each snapshot, written by the import in the same transaction as its rows. The
+-- dashboard reads these instead of the detail rows: one "cell" is a combination of the operation
+-- columns the views filter on (section, département, landlord type, family, zone, label), about
+-- 10,000 cells per snapshot instead of a million operations. Sums of DECIMAL are exact, so any
+-- total read from a cell table equals the same total read from the detail rows.
+CREATE TABLE IF NOT EXISTS snapshot_aggregates (
+    snapshot_id INTEGER PRIMARY KEY,
+    version INTEGER NOT NULL,                       -- dashboard/extracts/aggregates.py VERSION
+    built_at TIMESTAMP NOT NULL                     -- UTC
+);
+
+-- Per cell: operations, engaged amount, reservation rights, and the disbursements of those operations.
+CREATE TABLE IF NOT EXISTS cell_totals (
+    snapshot_id INTEGER NOT NULL,
+    region_code VARCHAR NOT NULL,
+    departement VARCHAR NOT NULL,
+    landlord_type VARCHAR NOT NULL,
+    family VARCHAR NOT NULL,
+    zone VARCHAR NOT NULL,
+    label VARCHAR NOT NULL,
+    operation_count BIGINT NOT NULL,
+    engaged_eur DECIMAL(18, 2) NOT NULL,
+    reservation_rights BIGINT NOT NULL,
+    disbursement_count BIGINT NOT NULL,
+    disbursed_eur DECIMAL(18, 2) NOT NULL
+);
+
+-- Per cell and month: what was engaged in the month (by engagement date) and what was disbursed in
+-- the month (by disbursement date, for the operations of the cell).
+CREATE TABLE IF NOT EXISTS cell_months (
+    snapshot_id INTEGER NOT NULL,
+    region_code VARCHAR NOT NULL,
+    departement VARCHAR NOT NULL,
+    landlord_type VARCHAR NOT NULL,
+    family VARCHAR NOT NULL,
+    zone VARCHAR NOT NULL,
+    label VARCHAR NOT NULL,
+    month DATE NOT NULL,                            -- first day of the month
+    operation_count BIGINT NOT NULL,
+    engaged_eur DECIMAL(18, 2) NOT NULL,
+    reservation_rights BIGINT NOT NULL,
+    disbursement_count BIGINT NOT NULL,
+    disbursed_eur DECIMAL(18, 2) NOT NULL
+);
+
+-- Per cell: how many disbursements came `lag_days` days after their operation's engagement (a
+-- histogram at the day, from which quantiles are exact).
+CREATE TABLE IF NOT EXISTS cell_lags (
+    snapshot_id INTEGER NOT NULL,
+    region_code VARCHAR NOT NULL,
+    departement VARCHAR NOT NULL,
+    landlord_type VARCHAR NOT NULL,
+    family VARCHAR NOT NULL,
+    zone VARCHAR NOT NULL,
+    label VARCHAR NOT NULL,
+    lag_days INTEGER NOT NULL,
+    disbursement_count BIGINT NOT NULL
+);
+
 -- Per snapshot and report section: operations, engaged, disbursed, remaining, reservation rights.
 CREATE OR REPLACE VIEW snapshot_region_totals AS
-WITH o AS (
-    SELECT snapshot_id, region_code, count(*) AS operation_count, sum(engaged_amount_eur) AS engaged_eur,
-           sum(reservation_rights) AS reservation_rights
-    FROM operations GROUP BY snapshot_id, region_code
-), d AS (
-    SELECT d.snapshot_id, o.region_code, count(*) AS disbursement_count, sum(d.amount_eur) AS disbursed_eur
-    FROM disbursements d JOIN operations o USING (snapshot_id, operation_id)
-    GROUP BY d.snapshot_id, o.region_code
-)
-SELECT s.snapshot_id, s.as_of, o.region_code, o.operation_count, coalesce(d.disbursement_count, 0) AS disbursement_count,
-       o.engaged_eur, coalesce(d.disbursed_eur, 0) AS disbursed_eur,
-       o.engaged_eur - coalesce(d.disbursed_eur, 0) AS remaining_eur, o.reservation_rights
-FROM o JOIN snapshots s USING (snapshot_id) LEFT JOIN d USING (snapshot_id, region_code);
+SELECT s.snapshot_id, s.as_of, c.region_code, sum(c.operation_count)::BIGINT AS operation_count,
+       sum(c.disbursement_count)::BIGINT AS disbursement_count, sum(c.engaged_eur) AS engaged_eur,
+       sum(c.disbursed_eur) AS disbursed_eur, sum(c.engaged_eur - c.disbursed_eur) AS remaining_eur,
+       sum(c.reservation_rights)::BIGINT AS reservation_rights
+FROM cell_totals c JOIN snapshots s USING (snapshot_id)
+GROUP BY s.snapshot_id, s.as_of, c.region_code;

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import duckdb
 
+from . import aggregates
 from .formats import RawTable, is_xlsx, load_raw, sql_string
 from .issues import SHOWN_ISSUES, ExtractError, ExtractIssue, ImportRefused
 from .spec import (
@@ -214,11 +215,13 @@ def _write_snapshot(
         if replaced is not None:
             # Separate commits: DuckDB checks foreign keys eagerly within one transaction. The file is
             # a private copy until os.replace, so readers never see the intermediate states.
+            aggregates.delete(con, replaced)
             for table in ("disbursements", "operations", "snapshots"):
                 con.execute(f"DELETE FROM {table} WHERE snapshot_id = ?", [replaced])
         con.execute("BEGIN TRANSACTION")
         try:
             _insert_snapshot(con, snapshot_id, operations, disbursements, paths, as_of, synthetic)
+            aggregates.build_stale(con)  # the new snapshot, and any older one written before its aggregates existed
             con.execute("COMMIT")
         except BaseException:
             with suppress(duckdb.Error):
@@ -368,3 +371,41 @@ def import_extract(
             raw.display: raw.ignored_columns for raw in (operations, disbursements) if raw and raw.ignored_columns
         },
     )
+
+
+def refresh_aggregates(db_path: Path) -> list[int]:
+    """Build the missing or outdated aggregates of `db_path` (a file written by an older version); their ids.
+
+    Like an import: the work happens on a copy that replaces the file atomically, and a file that
+    needs nothing is left untouched.
+    """
+    if not db_path.exists():
+        raise FileNotFoundError(f"operations database not found: {db_path}")
+    with _import_lock(db_path):
+        con = duckdb.connect(str(db_path), read_only=True)
+        try:
+            stale = aggregates.stale_snapshots(con)
+        finally:
+            con.close()
+        if not stale:
+            return []
+        _remove_stale_temporaries(db_path)
+        tmp_path = _temporary_path(db_path)
+        try:
+            shutil.copyfile(db_path, tmp_path)
+            con = duckdb.connect(str(tmp_path))
+            try:
+                create_schema(con)
+                con.execute("BEGIN TRANSACTION")
+                stale = aggregates.build_stale(con)
+                con.execute("COMMIT")
+                con.execute("CHECKPOINT")
+            finally:
+                con.close()
+            _fsync(tmp_path)
+            os.replace(tmp_path, db_path)
+            _fsync(db_path.parent)
+        except BaseException:
+            _remove(tmp_path)
+            raise
+    return stale

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 
 from ..formatting import UNIT_SYMBOLS, format_value
 from ..indicators import Indicator
-from .theme import CATEGORY_COLORS, MUTED_COLOR, frame
+from .theme import CATEGORY_COLORS, MUTED_COLOR, figure, frame
 
 NOT_PUBLISHED = "non publié"
 
@@ -63,7 +63,7 @@ def ranking_bar(
         CATEGORY_COLORS["selection"] if c in highlight else CATEGORY_COLORS["engages"] for c in shown["region_code"]
     ]
     labels = formatted(shown["value"].tolist(), indicator.unit, indicator.decimals)
-    fig = go.Figure(
+    fig = figure(
         go.Bar(
             x=shown["value"],
             y=shown["region_name"],
@@ -124,7 +124,7 @@ def region_bars(
     With `percent`, each row is shown as shares of the row total (a 100 % view); the hover still
     gives the printed count.
     """
-    fig = go.Figure()
+    fig = figure()
     totals = df[[s.column for s in series]].sum(axis=1, min_count=1) if percent else None
     for s in series:
         values = df[s.column]
@@ -174,7 +174,7 @@ def breakdown_bar(df: pd.DataFrame, ctx: ChartContext, *, title: str, unit: str,
     `df` has `key, label, value, printed, computed`: `computed` rows (e.g. a remainder not broken
     down in the report) are drawn hatched and labelled as computed.
     """
-    fig = go.Figure()
+    fig = figure()
     for row in df.itertuples(index=False):
         name = f"{row.label} (calculé)" if row.computed else row.label
         fig.add_trace(

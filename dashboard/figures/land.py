@@ -7,15 +7,14 @@ the printed total is drawn as its own mark, the computed sum is hatched and labe
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from ..formatting import UNIT_SYMBOLS, format_value
 from .bars import NOT_PUBLISHED, ChartContext, unit_label
-from .theme import CATEGORY_COLORS, MUTED_COLOR, OKABE_ITO, TEXT_COLOR, frame
+from .theme import CATEGORY_COLORS, MUTED_COLOR, OKABE_ITO, TEXT_COLOR, figure, frame, merged, subplot_layout
 
 OPERATOR_LABELS = {"fonciere_logement": "Foncière Logement", "esh_groupe": "ESH du Groupe"}
 OPERATOR_COLUMNS = {"fonciere_logement": "cf_fonciere_logement", "esh_groupe": "cf_esh_groupe"}
@@ -71,7 +70,7 @@ def sections_figure(df: pd.DataFrame, ctx: ChartContext, *, operators: Sequence[
     for column in ("cf_total", *OPERATOR_COLUMNS.values(), "parts_sum", "gap"):
         data[column] = pd.to_numeric(data[column], errors="coerce").astype("float64")
     names = data["region_name"].tolist()
-    fig = go.Figure()
+    fig = figure()
     for operator in shown:
         column = OPERATOR_COLUMNS[operator]
         text_col, pct_col = OPERATOR_TEXTS[operator]
@@ -205,7 +204,7 @@ def overseas_operators_figure(operators: pd.DataFrame, total: pd.Series, ctx: Ch
     names = operators["label"].tolist()
     values = pd.to_numeric(operators["value"], errors="coerce").astype("float64")
     printed = [printed_text(q, t) for q, t in zip(operators["qualifier"], operators["value_text"], strict=True)]
-    fig = go.Figure(
+    fig = figure(
         go.Bar(
             x=values,
             y=names,
@@ -229,7 +228,7 @@ def overseas_operators_figure(operators: pd.DataFrame, total: pd.Series, ctx: Ch
         unit="COUNT",
     )
     categories[1] = "Total Outre-Mer publié"
-    _add_comparison(fig, categories, sums, texts, colors, row=None, col=None)
+    fig.add_trace(_comparison_bar(categories, sums, texts, colors))
     note = _gap_note(sums[0], sums[1], "COUNT")
     fig.add_annotation(
         text=note,
@@ -258,29 +257,36 @@ def overseas_operators_figure(operators: pd.DataFrame, total: pd.Series, ctx: Ch
     )
 
 
-def framed(fig: go.Figure, *, wrap_source: bool = False, extra_bottom: int = 0, **kwargs: object) -> go.Figure:
+def framed(
+    fig: go.Figure,
+    *,
+    wrap_source: bool = False,
+    extra_bottom: int = 0,
+    layout: Mapping[str, object] | None = None,
+    **kwargs: object,
+) -> go.Figure:
     """`theme.frame`, with the two-line title kept inside short figures (its default `y` is relative,
-    which clips the title of figures under ~500 px).
+    which clips the title of figures under ~500 px); `layout` is applied last, as `update_layout`.
 
     With `wrap_source` the source line is split over three lines (publisher, title, data date), so
     that it stays whole in a half-width chart; `extra_bottom` adds room (px) between the legend and
     the source line.
     """
-    figure = frame(fig, **kwargs)  # type: ignore[arg-type]
-    figure.update_layout(title_y=1 - 24 / float(figure.layout.height or 460))
     source_line, data_date = str(kwargs["source_line"]), str(kwargs["data_date"])
     publisher, _, title = source_line.partition(", ")
     extra = extra_bottom + ((28 if title else 14) if wrap_source else 0)
-    if not extra:
-        return figure
-    for annotation in figure.layout.annotations:
-        if annotation.text == f"{source_line} · {data_date}":
-            if wrap_source:
-                lines = [f"{publisher},", title, data_date] if title else [source_line, data_date]
-                annotation.update(text="<br>".join(lines))
-            annotation.update(yshift=(annotation.yshift or 0) - extra)
-    figure.update_layout(margin={"b": figure.layout.margin.b + extra})
-    return figure
+    source_text = None
+    if wrap_source:
+        source_text = "<br>".join([f"{publisher},", title, data_date] if title else [source_line, data_date])
+    height = float(kwargs.get("height") or 460)  # type: ignore[arg-type]
+    changes: dict[str, object] = {"title": {"y": 1 - 24 / height}}
+    return frame(
+        fig,
+        source_text=source_text,
+        extra_bottom=extra,
+        layout=merged(changes, layout) if layout else changes,
+        **kwargs,  # type: ignore[arg-type]
+    )
 
 
 def _top(values: Sequence[float | None]) -> float:
@@ -288,37 +294,27 @@ def _top(values: Sequence[float | None]) -> float:
     return max(finite) if finite else 1.0
 
 
-def _add_comparison(
-    fig: go.Figure,
-    categories: list[str],
-    values: list[float | None],
-    texts: list[str],
-    colors: list[str],
-    *,
-    row: int | None,
-    col: int | None,
-) -> None:
-    """The sum (hatched, computed) and printed-total bars under the detail bars."""
+def _comparison_bar(
+    categories: list[str], values: list[float | None], texts: list[str], colors: list[str], **axes: str
+) -> go.Bar:
+    """The sum (hatched, computed) and printed-total bars under the detail bars (`axes`: `xaxis`, `yaxis`)."""
     hover = ["valeur calculée (somme des parties)", "chiffre publié dans le rapport"]
-    fig.add_trace(
-        go.Bar(
-            x=[float("nan") if v is None else v for v in values],
-            y=categories,
-            orientation="h",
-            marker={
-                "color": ["white", colors[1]],
-                "line": {"color": [colors[0], colors[1]], "width": 1.5},
-                "pattern": {"shape": ["/", ""], "fgcolor": colors[0], "size": 6},
-            },
-            text=texts,
-            textposition="outside",
-            cliponaxis=False,
-            showlegend=False,
-            customdata=list(zip(texts, hover, strict=True)),
-            hovertemplate="<b>%{y}</b><br>%{customdata[0]}<br><i>%{customdata[1]}</i><extra></extra>",
-        ),
-        row=row,
-        col=col,
+    return go.Bar(
+        x=[float("nan") if v is None else v for v in values],
+        y=categories,
+        orientation="h",
+        marker={
+            "color": ["white", colors[1]],
+            "line": {"color": [colors[0], colors[1]], "width": 1.5},
+            "pattern": {"shape": ["/", ""], "fgcolor": colors[0], "size": 6},
+        },
+        text=texts,
+        textposition="outside",
+        cliponaxis=False,
+        showlegend=False,
+        customdata=list(zip(texts, hover, strict=True)),
+        hovertemplate="<b>%{y}</b><br>%{customdata[0]}<br><i>%{customdata[1]}</i><extra></extra>",
+        **axes,
     )
 
 
@@ -330,22 +326,26 @@ def drom_figure(details: pd.DataFrame, totals: pd.DataFrame, ctx: ChartContext) 
     """
     measures = totals["measure"].tolist()
     short = {"qpv": "QPV", "concours_alloues": "Concours alloués (M€)", "contreparties_foncieres": "Contreparties"}
-    fig = make_subplots(
+    # The panels' axes and titles, then every change to them in one dict: each of plotly's `update_*`
+    # calls costs about a millisecond.
+    layout = subplot_layout(
         rows=1,
         cols=len(measures),
         shared_yaxes=True,
         horizontal_spacing=0.04,
-        subplot_titles=[short.get(m, label) for m, label in zip(measures, totals["measure_label"], strict=True)],
+        subplot_titles=tuple(short.get(m, label) for m, label in zip(measures, totals["measure_label"], strict=True)),
     )
+    traces = []
     territory_names: list[str] = []
     categories: list[str] = []
     for index, total in enumerate(totals.itertuples(index=False), start=1):
+        suffix = "" if index == 1 else str(index)
         parts = details[details["measure"] == total.measure]
         territory_names = parts["territory_name"].tolist()
         unit = total.unit
         values = pd.to_numeric(parts["value"], errors="coerce").astype("float64")
         printed = [printed_text(q, t, unit) for q, t in zip(parts["qualifier"], parts["value_text"], strict=True)]
-        fig.add_trace(
+        traces.append(
             go.Bar(
                 x=values,
                 y=territory_names,
@@ -358,9 +358,9 @@ def drom_figure(details: pd.DataFrame, totals: pd.DataFrame, ctx: ChartContext) 
                 name=total.measure_label,
                 customdata=printed,
                 hovertemplate="<b>%{y}</b><br>" + total.measure_label + " : %{customdata}<extra></extra>",
-            ),
-            row=1,
-            col=index,
+                xaxis=f"x{suffix}",
+                yaxis=f"y{suffix}",
+            )
         )
         categories, sums, texts, colors = _comparison_rows(
             parts,
@@ -370,29 +370,31 @@ def drom_figure(details: pd.DataFrame, totals: pd.DataFrame, ctx: ChartContext) 
             unit=unit,
         )
         categories[1] = "Total Outre-Mer publié"
-        _add_comparison(fig, categories, sums, texts, colors, row=1, col=index)
+        traces.append(_comparison_bar(categories, sums, texts, colors, xaxis=f"x{suffix}", yaxis=f"y{suffix}"))
         note = _gap_note(sums[0], sums[1], unit, short=True)
-        fig.update_xaxes(range=[0, _top(values.tolist() + sums) * 1.35], showticklabels=False, row=1, col=index)
-        axis = "x" if index == 1 else f"x{index}"
-        fig.add_annotation(
-            text=note,
-            xref=f"{axis} domain",
-            yref="paper",
-            x=0,
-            y=-0.02,
-            xanchor="left",
-            yanchor="top",
-            showarrow=False,
-            font={"size": 11, "color": WARNING_COLOR if note.startswith("⚠") else MUTED_COLOR},
+        layout[f"xaxis{suffix}"] |= {"range": [0, _top(values.tolist() + sums) * 1.35], "showticklabels": False}
+        layout["annotations"].append(
+            {
+                "text": note,
+                "xref": f"x{suffix} domain",
+                "yref": "paper",
+                "x": 0,
+                "y": -0.02,
+                "xanchor": "left",
+                "yanchor": "top",
+                "showarrow": False,
+                "font": {"size": 11, "color": WARNING_COLOR if note.startswith("⚠") else MUTED_COLOR},
+            }
         )
     order = [*territory_names, *categories]
-    fig.update_yaxes(categoryorder="array", categoryarray=order[::-1])
+    for name in [key for key in layout if key.startswith("yaxis")]:
+        layout[name] |= {"categoryorder": "array", "categoryarray": order[::-1]}
     # Subplot titles sit left-aligned above each panel, like the figure title.
-    for index, annotation in enumerate(fig.layout.annotations[: len(measures)], start=1):
-        domain = fig.layout["xaxis" if index == 1 else f"xaxis{index}"].domain
-        annotation.update(x=domain[0], xanchor="left", font={"size": 13, "color": TEXT_COLOR})
-    figure = framed(
-        fig,
+    for index, annotation in enumerate(layout["annotations"][: len(measures)], start=1):
+        domain = layout["xaxis" if index == 1 else f"xaxis{index}"]["domain"]
+        annotation |= {"x": domain[0], "xanchor": "left", "font": {"size": 13, "color": TEXT_COLOR}}
+    return framed(
+        figure(traces, layout),
         title="Outre-Mer : chiffres par territoire et total publié",
         unit="Au 31/12/2024 · hachuré : somme calculée · noir : total publié",
         source_line=ctx.source_line,
@@ -400,9 +402,8 @@ def drom_figure(details: pd.DataFrame, totals: pd.DataFrame, ctx: ChartContext) 
         synthetic=ctx.synthetic,
         legend=False,
         height=420,
+        layout={"margin": {"t": 110, "b": 90}},
     )
-    figure.update_layout(margin={"t": 110, "b": 90})
-    return figure
 
 
 def drom_table_rows(details: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFrame:
@@ -463,7 +464,7 @@ def national_figure(national: pd.DataFrame, ctx: ChartContext) -> go.Figure:
         colors.append(SUM_COLOR)
         patterns.append("/")
         hovers.append("valeur calculée (somme des totaux publiés des sections)")
-    fig = go.Figure(
+    fig = figure(
         go.Bar(
             x=values,
             y=categories,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 import plotly.colors as pc
@@ -25,7 +25,7 @@ from ..formatting import format_period
 from ..geometry import GEOMETRY_CREDIT, OVERSEAS_SECTION, MapGeometry
 from ..indicators import Indicator
 from .bars import NOT_PUBLISHED, ChartContext, formatted, unit_label
-from .theme import CATEGORY_COLORS, MUTED_COLOR, SEQUENTIAL_SCALE, TEXT_COLOR, frame
+from .theme import CATEGORY_COLORS, MUTED_COLOR, SEQUENTIAL_SCALE, TEXT_COLOR, figure, frame
 
 MISSING_FILL = "#E5E7EB"
 MISSING_HATCH = {"shape": "/", "fgcolor": "#9CA3AF", "size": 7}
@@ -183,6 +183,16 @@ def map_style(
     )
 
 
+def with_selection(style: MapStyle, geometry: MapGeometry, selected: Collection[str]) -> MapStyle:
+    """`style` with the sections `selected` outlined: `map_style(..., selected=selected)` without
+    computing the colours again."""
+    areas = tuple(
+        replace(area_style, selected=area.section in selected)
+        for area, area_style in zip(geometry.areas, style.areas, strict=True)
+    )
+    return replace(style, areas=areas, any_selected=any(a.selected for a in areas))
+
+
 def _hex(color: str) -> str:
     """`rgb(0, 34, 78)` -> `#00224e` (shorter on the wire)."""
     if color.startswith("#"):
@@ -270,7 +280,7 @@ def trace_indices(geometry: MapGeometry) -> dict[str, int]:
 
 def choropleth(geometry: MapGeometry, style: MapStyle, ctx: ChartContext) -> go.Figure:
     """The full map figure (sent once, with the page): areas, inset frames, labels, colour bar."""
-    fig = go.Figure()
+    fig = figure()
     for area, area_style in zip(geometry.areas, style.areas, strict=True):
         fig.add_trace(
             go.Scatter(
@@ -370,7 +380,7 @@ def choropleth(geometry: MapGeometry, style: MapStyle, ctx: ChartContext) -> go.
     x0, y0, x1, y1 = geometry.bbox
     fig.update_xaxes(visible=False, range=[x0 - X_PAD, x1 + X_PAD], fixedrange=False)
     fig.update_yaxes(visible=False, range=[y0 - X_PAD, y1 + Y_TOP_ROOM], scaleanchor="x", scaleratio=1)
-    frame(
+    return frame(
         fig,
         title=style.title,
         unit=style.unit,
@@ -378,27 +388,28 @@ def choropleth(geometry: MapGeometry, style: MapStyle, ctx: ChartContext) -> go.
         data_date=ctx.data_date,
         synthetic=ctx.synthetic,
         height=MAP_HEIGHT,
+        layout={
+            "hovermode": "closest",
+            "dragmode": "pan",
+            "margin": {"r": 70, "b": 100},
+            "legend": {"y": -0.02, "itemclick": False, "itemdoubleclick": False},
+            "hoverlabel": {"bgcolor": "white", "bordercolor": "#9CA3AF", "font": {"color": TEXT_COLOR, "size": 12}},
+        },
+        annotations=[
+            {
+                "text": GEOMETRY_CREDIT,
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0,
+                "y": 0,
+                "yshift": -92,
+                "xanchor": "left",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 9, "color": MUTED_COLOR},
+            }
+        ],
     )
-    fig.update_layout(
-        hovermode="closest",
-        dragmode="pan",
-        margin={"r": 70, "b": 100},
-        legend={"y": -0.02, "itemclick": False, "itemdoubleclick": False},
-        hoverlabel={"bgcolor": "white", "bordercolor": "#9CA3AF", "font": {"color": TEXT_COLOR, "size": 12}},
-    )
-    fig.add_annotation(
-        text=GEOMETRY_CREDIT,
-        xref="paper",
-        yref="paper",
-        x=0,
-        y=0,
-        yshift=-92,
-        xanchor="left",
-        yanchor="bottom",
-        showarrow=False,
-        font={"size": 9, "color": MUTED_COLOR},
-    )
-    return fig
 
 
 def map_patch(style: MapStyle, geometry: MapGeometry, previous: MapStyle | None = None) -> Patch:
@@ -432,6 +443,29 @@ def map_patch(style: MapStyle, geometry: MapGeometry, previous: MapStyle | None 
     if previous is None or (previous.title, previous.unit) != (style.title, style.unit):
         patch["layout"]["title"]["text"] = _title(style)
     return patch
+
+
+def restyled(figure: Mapping[str, object], style: MapStyle, geometry: MapGeometry) -> dict[str, object]:
+    """The `to_plotly_json()` of a figure built by `choropleth`, with `style` instead of its own: the
+    same as `choropleth(geometry, style, ctx).to_plotly_json()` without rebuilding the geometry.
+
+    Returns new dicts for what changes (those `map_patch` sends); coordinates are shared with `figure`.
+    """
+    data = [dict(trace) for trace in figure["data"]]  # type: ignore[union-attr]
+    for index, area_style in enumerate(style.areas):
+        data[index].update(_area_props(area_style))
+    traces = trace_indices(geometry)
+    data[traces["labels"]].update({"text": list(style.labels), "textfont": _label_font(style)})
+    colorbar = data[traces["colorbar"]]
+    marker = {**colorbar["marker"], "color": [style.cmin], "cmin": style.cmin, "cmax": style.cmax}
+    bar = marker["colorbar"]
+    marker["colorbar"] = {**bar, "title": {**bar["title"], "text": style.colorbar_title}}
+    colorbar["marker"] = marker
+    data[traces["missing"]]["visible"] = style.any_missing
+    data[traces["selected"]]["visible"] = style.any_selected
+    layout = dict(figure["layout"])  # type: ignore[arg-type]
+    layout["title"] = {**layout["title"], "text": _title(style)}
+    return {**figure, "data": data, "layout": layout}
 
 
 def clicked_section(click_data: object, geometry: MapGeometry, sections: Collection[str]) -> str | None:

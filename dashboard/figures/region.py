@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 from ..formatting import format_value
 from .bars import NOT_PUBLISHED, ChartContext
 from .land import LABEL_PAD, WARNING_COLOR, framed, printed_text
-from .theme import CATEGORY_COLORS, MUTED_COLOR, TEXT_COLOR
+from .theme import CATEGORY_COLORS, MARGIN_TOP, MUTED_COLOR, TEXT_COLOR, figure
 
 #: Printed percentages are rounded to the unit: a gap above half a point is not rounding.
 PCT_TOLERANCE = 0.5 + 1e-9
@@ -48,7 +48,7 @@ def split_figure(
             else "part du total : non calculable"
         )
         hovers.append(f"{printed}<br>Part publiée : {pct or 'non publiée'}<br>{computed}")
-    fig = go.Figure(
+    fig = figure(
         go.Bar(
             x=values.fillna(0),
             y=df["label"],
@@ -95,7 +95,7 @@ def split_figure(
     fig.update_yaxes(categoryorder="array", categoryarray=df["label"].tolist()[::-1])
     fig.update_xaxes(range=[0, top * 1.45], showticklabels=False, showgrid=False)
     fig.update_layout(bargap=0.35)
-    figure = framed(
+    return framed(
         fig,
         wrap_source=True,
         title=title,
@@ -105,7 +105,6 @@ def split_figure(
         synthetic=ctx.synthetic,
         legend=False,
         height=height or split_height(len(df)),
+        # One more line of note above the plot per wrong percentage.
+        layout={"margin": {"t": MARGIN_TOP + 15 * len(off)}} if off else None,
     )
-    if off:  # one more line of note above the plot per wrong percentage
-        figure.update_layout(margin={"t": figure.layout.margin.t + 15 * len(off)})
-    return figure

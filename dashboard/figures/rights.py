@@ -22,7 +22,7 @@ from .loans import (
     printed_or_missing,
     quote_html,
 )
-from .theme import CATEGORY_COLORS
+from .theme import CATEGORY_COLORS, figure
 
 FAMILLE_LABELS = {"requalification": "Requalification", "reconstitution": "Reconstitution de l'offre"}
 #: Row labels of the national comparison, by key of `queries.rights.NATIONAL_RIGHTS`.
@@ -63,7 +63,7 @@ def rights_section_bars(
     )
     flagged = data[[f"{f}_pct_contradicted" for f in FAMILLES] + [f"{f}_contradicted" for f in FAMILLES]].any(axis=1)
     names = [f"{n} {FLAG}" if flag else n for n, flag in zip(data["region_name"], flagged, strict=True)]
-    fig = go.Figure()
+    fig = figure()
     for famille in familles:
         counts = data[famille]
         shares = data[f"{famille}_share"]
@@ -157,7 +157,7 @@ def national_vs_sections(df: pd.DataFrame, ctx: ChartContext, *, height: int = 3
     data = df[df["regions_sum"].notna()]
     labels = [NATIONAL_LABELS.get(k, label) for k, label in zip(data["key"], data["label"], strict=True)]
     names = [f"{label} {FLAG}" if ids else label for label, ids in zip(labels, data["finding_ids"], strict=True)]
-    fig = go.Figure()
+    fig = figure()
     sums = [format_value(v, "COUNT") for v in data["regions_sum"]]
     gaps = [
         ""

@@ -13,7 +13,6 @@ from datetime import date
 
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from ..formatting import MONTHS, format_value
 from .bars import NOT_PUBLISHED, ChartContext
@@ -68,9 +67,9 @@ def _month_end(day: date) -> date:
     return date.fromordinal(following.toordinal() - 1)
 
 
-def _categories(fig: go.Figure, names: Sequence[str], **where: int) -> None:
-    """First row on top."""
-    fig.update_yaxes(categoryorder="array", categoryarray=list(names)[::-1], ticksuffix="  ", **where)
+def _category_axis(names: Sequence[str]) -> dict[str, object]:
+    """A category axis with the first row on top."""
+    return {"categoryorder": "array", "categoryarray": list(names)[::-1], "ticksuffix": "  "}
 
 
 def _height(rows: int, per_row: int = 34, base: int = 190) -> int:
@@ -83,15 +82,8 @@ def delta_bars(df: pd.DataFrame, ctx: ChartContext, *, current: date, previous: 
 
     `df` comes from `queries.weekly.region_deltas` (with a reference snapshot).
     """
-    fig = make_subplots(
-        rows=1,
-        cols=2,
-        shared_yaxes=True,
-        column_widths=[0.64, 0.36],
-        horizontal_spacing=0.05,
-        subplot_titles=("Prêts engagés et décaissés (M€)", "Droits de réservation (nombre)"),
-    )
     names = df["region_name"].tolist()
+    traces: list[dict] = []
     # Horizontal groups stack their first trace at the bottom: disbursed first, engaged on top.
     for measure, label, color, rank in (
         ("disbursed", "Prêts décaissés", CATEGORY_COLORS[DISBURSED], 2),
@@ -99,59 +91,81 @@ def delta_bars(df: pd.DataFrame, ctx: ChartContext, *, current: date, previous: 
     ):
         before = [format_value(meur(v), "MEUR", 2) for v in df[f"{measure}_previous"]]
         after = [format_value(meur(v), "MEUR", 2) for v in df[f"{measure}_current"]]
-        text = [signed(meur(v), "MEUR", 2) for v in df[f"{measure}_delta"]]
-        fig.add_trace(
-            go.Bar(
-                x=[meur(v) for v in df[f"{measure}_delta"]],
-                y=names,
-                orientation="h",
-                name=f"{label} (M€)",
-                legendrank=rank,
-                marker_color=color,
-                text=text,
-                textposition="outside",
-                textfont=LABEL_FONT,
-                cliponaxis=False,
-                customdata=list(zip(before, after, strict=True)),
-                hovertemplate="<b>%{y}</b><br>"
+        traces.append(
+            {
+                "x": [meur(v) for v in df[f"{measure}_delta"]],
+                "name": f"{label} (M€)",
+                "legendrank": rank,
+                "marker": {"color": color},
+                "text": [signed(meur(v), "MEUR", 2) for v in df[f"{measure}_delta"]],
+                "customdata": list(zip(before, after, strict=True)),
+                "hovertemplate": "<b>%{y}</b><br>"
                 + label
                 + " : %{text}<br>%{customdata[0]} → %{customdata[1]}<extra></extra>",
-            ),
-            row=1,
-            col=1,
+            }
         )
-    fig.add_trace(
-        go.Bar(
-            x=df["rights_delta"].astype(float).tolist(),
-            y=names,
-            orientation="h",
-            name="Droits de réservation (nombre)",
-            legendrank=3,
-            marker_color=CATEGORY_COLORS[RIGHTS],
-            text=[signed(v, "COUNT", 0) for v in df["rights_delta"]],
-            textposition="outside",
-            textfont=LABEL_FONT,
-            cliponaxis=False,
-            customdata=[
+    traces.append(
+        {
+            "x": df["rights_delta"].astype(float).tolist(),
+            "name": "Droits de réservation (nombre)",
+            "legendrank": 3,
+            "marker": {"color": CATEGORY_COLORS[RIGHTS]},
+            "text": [signed(v, "COUNT", 0) for v in df["rights_delta"]],
+            "customdata": [
                 (format_value(float(p), "COUNT", 0), format_value(float(c), "COUNT", 0))
                 for p, c in zip(df["rights_previous"], df["rights_current"], strict=True)
             ],
-            hovertemplate="<b>%{y}</b><br>Droits de réservation : %{text}<br>"
+            "hovertemplate": "<b>%{y}</b><br>Droits de réservation : %{text}<br>"
             "%{customdata[0]} → %{customdata[1]}<extra></extra>",
-        ),
-        row=1,
-        col=2,
+            "xaxis": "x2",
+            "yaxis": "y2",
+        }
     )
-    fig.update_layout(barmode="group", bargap=0.28, bargroupgap=0.05)
-    fig.update_annotations(font={"size": 12, "color": MUTED_COLOR}, yshift=4)
-    _categories(fig, names, row=1, col=1)
-    for col, values in ((1, [*df["engaged_delta"], *df["disbursed_delta"]]), (2, list(df["rights_delta"]))):
-        numbers = [float(v) / (1e6 if col == 1 else 1) for v in values if not _missing(v)]
+    common = {"type": "bar", "y": names, "orientation": "h", "textposition": "outside", "textfont": LABEL_FONT}
+    ranges = []
+    for values, scale in (([*df["engaged_delta"], *df["disbursed_delta"]], 1e6), (list(df["rights_delta"]), 1)):
+        numbers = [float(v) / scale for v in values if not _missing(v)]
         low, high = min([0.0, *numbers]), max([0.0, *numbers])
         span = (high - low) or 1.0
-        # Room for the outside labels on both sides.
-        fig.update_xaxes(range=[low - 0.3 * span if low < 0 else 0, high + 0.3 * span], row=1, col=col)
-    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=True, zerolinecolor="#9CA3AF")
+        ranges.append([low - 0.3 * span if low < 0 else 0, high + 0.3 * span])  # room for the outside labels
+    # Two panels side by side sharing the section axis (what make_subplots builds, without its cost).
+    panels = {"Prêts engagés et décaissés (M€)": (0.0, 0.608), "Droits de réservation (nombre)": (0.658, 1.0)}
+    value_axis = {"showticklabels": False, "showgrid": False, "zeroline": True, "zerolinecolor": "#9CA3AF"}
+    fig = go.Figure(
+        data=[{**common, **trace, "cliponaxis": False} for trace in traces],
+        layout={
+            "xaxis": {"anchor": "y", "domain": panels["Prêts engagés et décaissés (M€)"], "range": ranges[0]}
+            | value_axis,
+            "yaxis": {
+                "anchor": "x",
+                "domain": [0.0, 1.0],
+                "categoryorder": "array",
+                "categoryarray": names[::-1],
+                "ticksuffix": "  ",
+            },
+            "xaxis2": {"anchor": "y2", "domain": panels["Droits de réservation (nombre)"], "range": ranges[1]}
+            | value_axis,
+            "yaxis2": {"anchor": "x2", "domain": [0.0, 1.0], "matches": "y", "showticklabels": False},
+            "annotations": [
+                {
+                    "text": title,
+                    "x": (low + high) / 2,
+                    "xref": "paper",
+                    "xanchor": "center",
+                    "y": 1.0,
+                    "yref": "paper",
+                    "yanchor": "bottom",
+                    "yshift": 4,
+                    "showarrow": False,
+                    "font": {"size": 12, "color": MUTED_COLOR},
+                }
+                for title, (low, high) in panels.items()
+            ],
+            "barmode": "group",
+            "bargap": 0.28,
+            "bargroupgap": 0.05,
+        },
+    )
     return framed(
         fig,
         ctx,
@@ -170,7 +184,7 @@ def flows_chart(df: pd.DataFrame, ctx: ChartContext, *, grain: str, mode: str, a
     periods = [pd.Timestamp(p).date() for p in df["period"]]
     labels = [period_label(p, grain, as_of) for p in periods]
     cumulative = mode == "cumul"
-    fig = go.Figure()
+    traces = []
     for measure, label, color in (
         ("engaged", "Prêts engagés", CATEGORY_COLORS[ENGAGED]),
         ("disbursed", "Prêts décaissés", CATEGORY_COLORS[DISBURSED]),
@@ -180,7 +194,7 @@ def flows_chart(df: pd.DataFrame, ctx: ChartContext, *, grain: str, mode: str, a
         hover = (
             "<b>" + ("Cumul à fin " if cumulative else "") + "%{customdata[0]}</b><br>" + label + " : %{customdata[1]}"
         )
-        common = {
+        trace = {
             "x": periods,
             "y": values,
             "name": label,
@@ -188,28 +202,32 @@ def flows_chart(df: pd.DataFrame, ctx: ChartContext, *, grain: str, mode: str, a
             "hovertemplate": hover + "<extra></extra>",
         }
         if cumulative:
-            fig.add_trace(
-                go.Scatter(
-                    **common,
-                    mode="lines+markers" if grain == "year" else "lines",
-                    line={"color": color, "width": 3},
-                    marker={"size": 7},
-                )
-            )
+            trace |= {
+                "type": "scatter",
+                "mode": "lines+markers" if grain == "year" else "lines",
+                "line": {"color": color, "width": 3},
+                "marker": {"size": 7},
+            }
         else:
-            fig.add_trace(go.Bar(**common, marker_color=color))
-    if grain == "year" and not cumulative:
-        fig.update_traces(
-            text=[format_value(v, "MEUR", 0) for v in df["engaged_eur"].map(meur)], selector={"name": "Prêts engagés"}
-        )
-        fig.update_traces(
-            text=[format_value(v, "MEUR", 0) for v in df["disbursed_eur"].map(meur)],
-            selector={"name": "Prêts décaissés"},
-        )
-        fig.update_traces(textposition="outside", textfont=LABEL_FONT, cliponaxis=False, selector={"type": "bar"})
-    fig.update_layout(barmode="group", bargap=0.2 if grain == "year" else 0.1, hovermode="closest")
-    fig.update_xaxes(tickformat="%Y", dtick="M12", ticklabelmode="period" if grain == "month" else "instant")
-    fig.update_yaxes(separatethousands=True, exponentformat="none", rangemode="tozero")
+            trace |= {"type": "bar", "marker": {"color": color}}
+            if grain == "year":
+                trace |= {
+                    "text": [format_value(v, "MEUR", 0) for v in df[f"{measure}_eur"].map(meur)],
+                    "textposition": "outside",
+                    "textfont": LABEL_FONT,
+                    "cliponaxis": False,
+                }
+        traces.append(trace)
+    fig = go.Figure(
+        data=traces,
+        layout={
+            "barmode": "group",
+            "bargap": 0.2 if grain == "year" else 0.1,
+            "hovermode": "closest",
+            "xaxis": {"tickformat": "%Y", "dtick": "M12", "ticklabelmode": "period" if grain == "month" else "instant"},
+            "yaxis": {"separatethousands": True, "exponentformat": "none", "rangemode": "tozero"},
+        },
+    )
     what = "cumulés" if cumulative else ("par an" if grain == "year" else "par mois")
     fig = framed(
         fig,
@@ -219,7 +237,7 @@ def flows_chart(df: pd.DataFrame, ctx: ChartContext, *, grain: str, mode: str, a
         + (" · la dernière période est incomplète" if labels and "jusqu'au" in labels[-1] else ""),
         height=460,
     )
-    fig.update_xaxes(separatethousands=False)
+    fig.layout.xaxis.separatethousands = False  # dates
     return fig
 
 
@@ -236,44 +254,49 @@ def remaining_bars(df: pd.DataFrame, ctx: ChartContext, *, as_of: date) -> go.Fi
         for r, e in zip(data["remaining_eur"], data["engaged_eur"], strict=True)
     ]
     engaged = [format_value(meur(v), "MEUR", 1) for v in data["engaged_eur"]]
-    fig = go.Figure()
-    fig.add_trace(
-        go.Bar(
-            x=[meur(v) for v in data["disbursed_eur"]],
-            y=names,
-            orientation="h",
-            name="Prêts décaissés",
-            marker_color=CATEGORY_COLORS[DISBURSED],
-            customdata=list(
-                zip([format_value(meur(v), "MEUR", 1) for v in data["disbursed_eur"]], engaged, strict=True)
-            ),
-            hovertemplate="<b>%{y}</b><br>Décaissés : %{customdata[0]} sur %{customdata[1]} engagés<extra></extra>",
-        )
-    )
     remaining_text = [
         f"{format_value(meur(v), 'MEUR', 1)} ({format_value(s, 'PCT', 0)})" if s is not None else "—"
         for v, s in zip(data["remaining_eur"], shares, strict=True)
     ]
-    fig.add_trace(
-        go.Bar(
-            x=[meur(v) for v in data["remaining_eur"]],
-            y=names,
-            orientation="h",
-            name="Reste à décaisser (calculé : engagés − décaissés)",
-            marker={"color": CATEGORY_COLORS[REMAINING], "line": {"color": "#9CA3AF", "width": 1}},
-            text=remaining_text,
-            textposition="outside",
-            textfont=LABEL_FONT,
-            cliponaxis=False,
-            customdata=list(zip(remaining_text, engaged, strict=True)),
-            hovertemplate="<b>%{y}</b><br>Reste à décaisser : %{customdata[0]} des %{customdata[1]} engagés"
-            "<extra></extra>",
-        )
-    )
-    fig.update_layout(barmode="stack", bargap=0.3)
-    _categories(fig, names)
     top = max([0.0, *[meur(v) or 0.0 for v in data["engaged_eur"]]])
-    fig.update_xaxes(range=[0, top * 1.22 or 1], showgrid=True)
+    fig = go.Figure(
+        data=[
+            {
+                "type": "bar",
+                "x": [meur(v) for v in data["disbursed_eur"]],
+                "y": names,
+                "orientation": "h",
+                "name": "Prêts décaissés",
+                "marker": {"color": CATEGORY_COLORS[DISBURSED]},
+                "customdata": list(
+                    zip([format_value(meur(v), "MEUR", 1) for v in data["disbursed_eur"]], engaged, strict=True)
+                ),
+                "hovertemplate": "<b>%{y}</b><br>Décaissés : %{customdata[0]} sur %{customdata[1]} engagés"
+                "<extra></extra>",
+            },
+            {
+                "type": "bar",
+                "x": [meur(v) for v in data["remaining_eur"]],
+                "y": names,
+                "orientation": "h",
+                "name": "Reste à décaisser (calculé : engagés − décaissés)",
+                "marker": {"color": CATEGORY_COLORS[REMAINING], "line": {"color": "#9CA3AF", "width": 1}},
+                "text": remaining_text,
+                "textposition": "outside",
+                "textfont": LABEL_FONT,
+                "cliponaxis": False,
+                "customdata": list(zip(remaining_text, engaged, strict=True)),
+                "hovertemplate": "<b>%{y}</b><br>Reste à décaisser : %{customdata[0]} des %{customdata[1]} engagés"
+                "<extra></extra>",
+            },
+        ],
+        layout={
+            "barmode": "stack",
+            "bargap": 0.3,
+            "yaxis": _category_axis(names),
+            "xaxis": {"range": [0, top * 1.22 or 1], "showgrid": True},
+        },
+    )
     return framed(
         fig,
         ctx,
@@ -291,25 +314,6 @@ def lag_boxes(df: pd.DataFrame, ctx: ChartContext, *, as_of: date) -> go.Figure:
     `df` comes from `queries.weekly.lag_quantiles` (a few numbers per section: a small payload).
     """
     names = df["region_name"].tolist()
-    fig = go.Figure(
-        go.Box(
-            y=names,
-            q1=df["p25"].tolist(),
-            median=df["p50"].tolist(),
-            q3=df["p75"].tolist(),
-            lowerfence=df["p10"].tolist(),
-            upperfence=df["p90"].tolist(),
-            mean=df["mean_days"].tolist(),
-            orientation="h",
-            name="Délai de décaissement",
-            marker_color=CATEGORY_COLORS[DISBURSED],
-            fillcolor="rgba(0, 158, 115, 0.25)",
-            line={"width": 2},
-            boxmean=True,
-            hoverinfo="skip",
-            showlegend=False,
-        )
-    )
 
     def days(value: object) -> str:
         return format_value(round(float(value)), "COUNT", 0) + "\u00a0j"  # type: ignore[arg-type]
@@ -328,21 +332,44 @@ def lag_boxes(df: pd.DataFrame, ctx: ChartContext, *, as_of: date) -> go.Figure:
             strict=True,
         )
     ]
-    # French hover labels (the box's own are in English): an invisible point on each median.
-    fig.add_trace(
-        go.Scatter(
-            x=df["p50"].tolist(),
-            y=names,
-            mode="markers",
-            marker={"size": 14, "color": "rgba(0,0,0,0)"},
-            customdata=hover,
-            hovertemplate="<b>%{y}</b><br>%{customdata}<extra></extra>",
-            showlegend=False,
-            name="médiane",
-        )
+    fig = go.Figure(
+        data=[
+            {
+                "type": "box",
+                "y": names,
+                "q1": df["p25"].tolist(),
+                "median": df["p50"].tolist(),
+                "q3": df["p75"].tolist(),
+                "lowerfence": df["p10"].tolist(),
+                "upperfence": df["p90"].tolist(),
+                "mean": df["mean_days"].tolist(),
+                "orientation": "h",
+                "name": "Délai de décaissement",
+                "marker": {"color": CATEGORY_COLORS[DISBURSED]},
+                "fillcolor": "rgba(0, 158, 115, 0.25)",
+                "line": {"width": 2},
+                "boxmean": True,
+                "hoverinfo": "skip",
+                "showlegend": False,
+            },
+            # French hover labels (the box's own are in English): an invisible point on each median.
+            {
+                "type": "scatter",
+                "x": df["p50"].tolist(),
+                "y": names,
+                "mode": "markers",
+                "marker": {"size": 14, "color": "rgba(0,0,0,0)"},
+                "customdata": hover,
+                "hovertemplate": "<b>%{y}</b><br>%{customdata}<extra></extra>",
+                "showlegend": False,
+                "name": "médiane",
+            },
+        ],
+        layout={
+            "yaxis": _category_axis(names),
+            "xaxis": {"rangemode": "tozero", "ticksuffix": " j", "separatethousands": True},
+        },
     )
-    _categories(fig, names)
-    fig.update_xaxes(rangemode="tozero", ticksuffix=" j", separatethousands=True)
     return framed(
         fig,
         ctx,
@@ -364,46 +391,51 @@ def report_vs_extract_bars(df: pd.DataFrame, ctx: ChartContext, *, period_label:
         ["_missing", "report_engaged_cumul_meur"], ascending=[True, False], kind="stable"
     )
     names = data["region_name"].tolist()
-    fig = go.Figure()
-    # Horizontal groups stack their first trace at the bottom: the extract first, the report on top.
-    fig.add_trace(
-        go.Bar(
-            x=[meur(v) for v in data["engaged_cumul_eur"]],
-            y=names,
-            orientation="h",
-            name=f"Extraction, opérations engagées {period_label} (calculé)",
-            legendrank=2,
-            marker={"color": CATEGORY_COLORS[ENGAGED], "pattern": EXTRACT_PATTERN},
-            text=[format_value(meur(v), "MEUR", 1) for v in data["engaged_cumul_eur"]],
-            textposition="outside",
-            textfont=LABEL_FONT,
-            cliponaxis=False,
-            hovertemplate="<b>%{y}</b><br>Extraction (calculé) : %{text}<extra></extra>",
-        )
-    )
     report = data["report_engaged_cumul_meur"]
-    fig.add_trace(
-        go.Bar(
-            x=[0.0 if _missing(v) else float(v) for v in report],
-            y=names,
-            orientation="h",
-            name=f"{report_label} (publié)",
-            legendrank=1,
-            marker_color=CATEGORY_COLORS[ENGAGED],
-            text=[f"bilan : {NOT_PUBLISHED}" if _missing(v) else format_value(float(v), "MEUR") for v in report],
-            textposition="outside",
-            textfont={**LABEL_FONT, "color": [MUTED_COLOR if _missing(v) else TEXT_COLOR for v in report]},
-            cliponaxis=False,
-            hovertemplate="<b>%{y}</b><br>Bilan (publié) : %{text}<extra></extra>",
-        )
-    )
     published = data[~data["_missing"]]
-    fig.update_layout(barmode="group", bargap=0.25, bargroupgap=0.05)
-    _categories(fig, names)
     top = max(
         [0.0, *published["report_engaged_cumul_meur"].astype(float), *[meur(v) or 0 for v in data["engaged_cumul_eur"]]]
     )
-    fig.update_xaxes(range=[0, top * 1.15 or 1])
+    # Horizontal groups stack their first trace at the bottom: the extract first, the report on top.
+    fig = go.Figure(
+        data=[
+            {
+                "type": "bar",
+                "x": [meur(v) for v in data["engaged_cumul_eur"]],
+                "y": names,
+                "orientation": "h",
+                "name": f"Extraction, opérations engagées {period_label} (calculé)",
+                "legendrank": 2,
+                "marker": {"color": CATEGORY_COLORS[ENGAGED], "pattern": EXTRACT_PATTERN},
+                "text": [format_value(meur(v), "MEUR", 1) for v in data["engaged_cumul_eur"]],
+                "textposition": "outside",
+                "textfont": LABEL_FONT,
+                "cliponaxis": False,
+                "hovertemplate": "<b>%{y}</b><br>Extraction (calculé) : %{text}<extra></extra>",
+            },
+            {
+                "type": "bar",
+                "x": [0.0 if _missing(v) else float(v) for v in report],
+                "y": names,
+                "orientation": "h",
+                "name": f"{report_label} (publié)",
+                "legendrank": 1,
+                "marker": {"color": CATEGORY_COLORS[ENGAGED]},
+                "text": [f"bilan : {NOT_PUBLISHED}" if _missing(v) else format_value(float(v), "MEUR") for v in report],
+                "textposition": "outside",
+                "textfont": {**LABEL_FONT, "color": [MUTED_COLOR if _missing(v) else TEXT_COLOR for v in report]},
+                "cliponaxis": False,
+                "hovertemplate": "<b>%{y}</b><br>Bilan (publié) : %{text}<extra></extra>",
+            },
+        ],
+        layout={
+            "barmode": "group",
+            "bargap": 0.25,
+            "bargroupgap": 0.05,
+            "yaxis": _category_axis(names),
+            "xaxis": {"range": [0, top * 1.15 or 1]},
+        },
+    )
     return framed(
         fig,
         ctx,

@@ -17,7 +17,16 @@ from ..components.chart_card import chart_card
 from ..components.controls import filter_bar, measure_control, regions_control
 from ..exports import register_export
 from ..figures.bars import NOT_PUBLISHED, formatted
-from ..figures.map import MapStyle, choropleth, clicked_section, drom_lines, map_patch, map_style
+from ..figures.map import (
+    MapStyle,
+    choropleth,
+    clicked_section,
+    drom_lines,
+    map_patch,
+    map_style,
+    restyled,
+    with_selection,
+)
 from ..filters import Filters, from_query, from_store, validate
 from ..formatting import format_value
 from ..geometry import OVERSEAS_SECTION, load_geometry
@@ -28,9 +37,8 @@ from ..queries.common import (
     region_key_figures,
     section_codes,
     source_info,
-    territories,
 )
-from .overview import chart_context
+from .overview import chart_context, section_regions
 
 MAP = "map"
 
@@ -65,14 +73,32 @@ def _drom_lines(cur) -> dict[str, list[str]]:
     return drom_lines(published_facts(cur, territories=_drom_codes(cur)), "@" + source_info(cur).data_as_of)
 
 
-def _style(cur, measure: str, regions: tuple[str, ...]) -> MapStyle:
+def _measure_style(_cur, measure: str) -> MapStyle:
+    """The map's colours and texts for a measure, nothing selected (from cached query results)."""
     return map_style(
-        indicator_values(cur, measure),
+        db.cached(indicator_values, measure),
         INDICATORS[measure],
         load_geometry(),
-        selected=regions,
-        drom_facts=_drom_lines(cur),
+        drom_facts=db.cached(_drom_lines),
     )
+
+
+def _style(measure: str, regions: tuple[str, ...]) -> MapStyle:
+    """The map's colours and texts for a validated measure and selection (colours computed once per
+    opened database files and measure)."""
+    return with_selection(db.cached(_measure_style, measure), load_geometry(), regions)
+
+
+def _base_map(_cur) -> dict[str, object]:
+    """The full map of the default measure, nothing selected, as plotly JSON: its geometry (most of
+    its weight and build time) is drawn once per opened database files; `restyled` recolours it."""
+    style = db.cached(_measure_style, Filters().measure)
+    return choropleth(load_geometry(), style, chart_context()).to_plotly_json()
+
+
+def map_figure(filters: Filters) -> dict[str, object]:
+    """The map of the filters: `choropleth(...).to_plotly_json()`, from the cached base map."""
+    return restyled(db.cached(_base_map), _style(filters.measure, filters.regions), load_geometry())
 
 
 def _rendered(filters: Filters) -> dict[str, object]:
@@ -172,17 +198,17 @@ def _values_table(values: pd.DataFrame, indicator: Indicator, style: MapStyle) -
     )
 
 
-def selection_panel(cur, filters: Filters) -> list:
+def selection_panel(filters: Filters) -> list:
     """Key figures of the selected sections, or the table of values when nothing is selected."""
     indicator = INDICATORS[filters.measure]
-    values = indicator_values(cur, filters.measure)
+    values = db.cached(indicator_values, filters.measure)
     if not filters.regions:
-        return [_values_table(values, indicator, _style(cur, filters.measure, ()))]
-    figures = region_key_figures(cur).set_index("region_code", drop=False)
+        return [_values_table(values, indicator, _style(filters.measure, ()))]
+    figures = db.cached(region_key_figures).set_index("region_code", drop=False)
     printed = dict(
         zip(values["region_code"], formatted(values["value"].tolist(), indicator.unit, indicator.decimals), strict=True)
     )
-    drom = _drom_lines(cur)
+    drom = db.cached(_drom_lines)
     names = {a.code: a.name for a in load_geometry().areas}
     cards = [
         _section_card(figures.loc[code], indicator, printed.get(code, NOT_PUBLISHED), drom, names)
@@ -197,10 +223,8 @@ def selection_panel(cur, filters: Filters) -> list:
 
 
 def layout(**query: str) -> html.Div:
-    cur = db.cursor()
-    filters = from_query(query, section_codes(cur))
-    regions = [(r.code, r.name) for r in territories(cur).itertuples() if r.kind == "section"]
-    figure = choropleth(load_geometry(), _style(cur, filters.measure, filters.regions), chart_context(cur))
+    filters = from_query(query, db.cached(section_codes))
+    figure = map_figure(filters)
     return html.Div(
         [
             html.H1("Carte des territoires", className="h3"),
@@ -210,11 +234,11 @@ def layout(**query: str) -> html.Div:
                 "donnés au survol. Cliquez sur un territoire pour le sélectionner dans toutes les vues.",
                 className="text-muted",
             ),
-            filter_bar(measure_control(filters.measure), regions_control(regions, filters.regions, width=7)),
+            filter_bar(measure_control(filters.measure), regions_control(section_regions(), filters.regions, width=7)),
             dbc.Row(
                 [
                     dbc.Col(chart_card(MAP, "carte-territoires", figure), lg=8),
-                    dbc.Col(html.Div(selection_panel(cur, filters), id=ids.MAP_SELECTION), lg=4),
+                    dbc.Col(html.Div(selection_panel(filters), id=ids.MAP_SELECTION), lg=4),
                 ]
             ),
             dcc.Store(id=ids.MAP_RENDERED, data=_rendered(filters)),
@@ -252,14 +276,13 @@ def map_data(cur, filters: Filters) -> pd.DataFrame:
 )
 def restyle_map(store: object, rendered: object):
     """Patch colours, texts and outlines only; the geometry stays in the browser."""
-    cur = db.cursor()
-    codes = section_codes(cur)
+    codes = db.cached(section_codes)
     filters = from_store(store, codes)
     shown = from_store(rendered, codes) if isinstance(rendered, dict) else None
     if shown is not None and (shown.measure, shown.regions) == (filters.measure, filters.regions):
         return no_update, no_update
-    previous = _style(cur, shown.measure, shown.regions) if shown is not None else None
-    style = _style(cur, filters.measure, filters.regions)
+    previous = _style(shown.measure, shown.regions) if shown is not None else None
+    style = _style(filters.measure, filters.regions)
     return map_patch(style, load_geometry(), previous), _rendered(filters)
 
 
@@ -271,8 +294,7 @@ def restyle_map(store: object, rendered: object):
 )
 def select_on_click(click_data: object, current: object):
     """A click selects the territory (a DROM selects Outre-Mer); clicking the selection clears it."""
-    cur = db.cursor()
-    codes = section_codes(cur)
+    codes = db.cached(section_codes)
     section = clicked_section(click_data, load_geometry(), codes)
     if section is None:
         return no_update
@@ -282,8 +304,7 @@ def select_on_click(click_data: object, current: object):
 
 @callback(Output(ids.MAP_SELECTION, "children"), Input(ids.FILTERS, "data"), prevent_initial_call=True)
 def update_panel(store: object):
-    cur = db.cursor()
-    return selection_panel(cur, from_store(store, section_codes(cur)))
+    return selection_panel(from_store(store, db.cached(section_codes)))
 
 
 dash.register_page(__name__, path="/carte", name="Carte", order=4, title="Carte · NPNRU", layout=layout)

@@ -30,7 +30,7 @@ from ..figures.land import (
 from ..figures.theme import empty_figure
 from ..filters import Filters, from_query, from_store
 from ..formatting import format_value
-from ..queries.common import section_codes, territories
+from ..queries.common import for_regions, section_codes
 from ..queries.land import (
     CF,
     drom_details,
@@ -38,9 +38,10 @@ from ..queries.land import (
     national_counterparts,
     overseas_operators,
     overseas_printed_totals,
+    reconcile,
     section_counterparts,
 )
-from .overview import chart_context
+from .overview import chart_context, section_regions
 
 SECTIONS = "cf-sections"
 OM_OPERATORS = "cf-om-operateurs"
@@ -48,10 +49,10 @@ OM_TERRITORIES = "cf-om-territoires"
 NATIONAL = "cf-national"
 
 
-def _kpis(cur) -> dbc.Row:
+def _kpis() -> dbc.Row:
     """National key figures: the printed total, and the computed sums of the sections."""
-    national = national_counterparts(cur)
-    sections = section_counterparts(cur)
+    national = db.cached(national_counterparts)
+    sections = db.cached(section_counterparts)
     exact = national[national["qualifier"].isna()]
     fact = exact.iloc[0] if not exact.empty else (national.iloc[0] if not national.empty else None)
     others = national[national["fact_id"] != fact["fact_id"]] if fact is not None else national
@@ -108,9 +109,36 @@ def _kpis(cur) -> dbc.Row:
     return dbc.Row(cards)
 
 
-def drom_table(cur) -> dbc.Table:
+# What only depends on the database, built once per opened database files from cached query results
+# (the same queries feed several of them).
+
+
+def _drom_rows(_cur) -> pd.DataFrame:
+    return drom_table_rows(db.cached(drom_details), db.cached(overseas_printed_totals))
+
+
+def _reconciliation(_cur) -> pd.DataFrame:
+    return reconcile(db.cached(drom_details), db.cached(overseas_printed_totals))
+
+
+def drom_figure_json(_cur) -> dict[str, object]:
+    """The overseas figures per territory as plotly JSON."""
+    return drom_figure(db.cached(drom_details), db.cached(overseas_printed_totals), chart_context()).to_plotly_json()
+
+
+def _overseas_operators_json(_cur) -> dict[str, object]:
+    totals = db.cached(overseas_printed_totals)
+    total = totals[totals["measure"] == CF].iloc[0]
+    return overseas_operators_figure(db.cached(overseas_operators), total, chart_context()).to_plotly_json()
+
+
+def _national_json(_cur) -> dict[str, object]:
+    return national_figure(db.cached(national_counterparts), chart_context()).to_plotly_json()
+
+
+def drom_table() -> dbc.Table:
     """The per-territory figures as printed, then the computed sum, the printed total and the gap."""
-    table = drom_table_rows(drom_details(cur), overseas_printed_totals(cur))
+    table = db.cached(_drom_rows)
     header = html.Thead(html.Tr([html.Th(c, className="text-end" if i else "") for i, c in enumerate(table.columns)]))
     styles = {len(table) - 3: "fst-italic text-muted", len(table) - 2: "fw-semibold total-row", len(table) - 1: ""}
     body = []
@@ -136,13 +164,8 @@ def drom_table(cur) -> dbc.Table:
 
 
 def layout(**query: str) -> html.Div:
-    cur = db.cursor()
-    filters = from_query(query, section_codes(cur))
-    regions = [(r.code, r.name) for r in territories(cur).itertuples() if r.kind == "section"]
-    ctx = chart_context(cur)
-    totals = overseas_printed_totals(cur)
-    cf_total = totals[totals["measure"] == CF].iloc[0]
-    reconciliation = drom_reconciliation(cur)
+    filters = from_query(query, db.cached(section_codes))
+    reconciliation = db.cached(_reconciliation)
     gaps = reconciliation[reconciliation["gap"].fillna(0) != 0]
     gap_items = [
         html.Li(
@@ -161,9 +184,11 @@ def layout(**query: str) -> html.Div:
                 "survol ; les sommes sont calculées et signalées comme telles.",
                 className="text-muted",
             ),
-            _kpis(cur),
+            _kpis(),
             html.H2("Sections métropolitaines", className="h5 mt-2"),
-            filter_bar(regions_control(regions, filters.regions), operateur_control(filters.operateur, width=5)),
+            filter_bar(
+                regions_control(section_regions(), filters.regions), operateur_control(filters.operateur, width=5)
+            ),
             chart_card(SECTIONS, "contreparties-foncieres-par-section"),
             html.H2("Outre-Mer", className="h5 mt-2"),
             html.P(
@@ -176,16 +201,14 @@ def layout(**query: str) -> html.Div:
             chart_card(
                 OM_OPERATORS,
                 "outre-mer-contreparties-par-operateur",
-                overseas_operators_figure(overseas_operators(cur), cf_total, ctx),
+                db.cached(_overseas_operators_json),
             ),
-            chart_card(
-                OM_TERRITORIES, "outre-mer-chiffres-par-territoire", drom_figure(drom_details(cur), totals, ctx)
-            ),
+            chart_card(OM_TERRITORIES, "outre-mer-chiffres-par-territoire", db.cached(drom_figure_json)),
             dbc.Card(
                 dbc.CardBody(
                     [
                         html.H3("Outre-Mer : chiffres publiés par territoire", className="h6"),
-                        drom_table(cur),
+                        drom_table(),
                         html.Small(
                             "Valeurs des territoires : texte de la section Outre-Mer ; totaux : bloc « chiffres "
                             "clés ». Export : bouton « Données (CSV) » du graphique par territoire.",
@@ -197,7 +220,9 @@ def layout(**query: str) -> html.Div:
             ),
             html.H2("France entière", className="h5 mt-2"),
             chart_card(
-                NATIONAL, "contreparties-foncieres-france-entiere", national_figure(national_counterparts(cur), ctx)
+                NATIONAL,
+                "contreparties-foncieres-france-entiere",
+                db.cached(_national_json),
             ),
             dbc.Alert(
                 [
@@ -214,10 +239,9 @@ def layout(**query: str) -> html.Div:
 
 @callback(Output(ids.chart(SECTIONS), "figure"), Input(ids.FILTERS, "data"))
 def update_sections(store: object):
-    cur = db.cursor()
-    filters = from_store(store, section_codes(cur))
-    data = section_counterparts(cur, filters.regions)
-    ctx = chart_context(cur)
+    filters = from_store(store, db.cached(section_codes))
+    data = for_regions(db.cached(section_counterparts), filters.regions)
+    ctx = chart_context()
     if data.empty:
         return empty_figure(
             "Aucune section métropolitaine dans la sélection (l'Outre-Mer est détaillé plus bas).",

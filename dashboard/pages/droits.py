@@ -17,10 +17,17 @@ from ..figures.loans import is_missing
 from ..figures.rights import FAMILLE_LABELS, FLAG, national_vs_sections, rights_section_bars
 from ..filters import FAMILLES, Filters, from_query, from_store
 from ..formatting import format_value
-from ..queries.common import section_codes, territories
-from ..queries.loans import NATIONAL, picked_facts
-from ..queries.rights import ENGAGED, MEASURE, national_rights, rights_by_section, rights_findings
-from .overview import chart_context
+from ..queries.common import for_regions, section_codes
+from ..queries.loans import NATIONAL, candidate_facts, pick
+from ..queries.rights import (
+    ENGAGED,
+    MEASURE,
+    RIGHTS_MEASURES,
+    national_rights,
+    rights_by_section,
+    rights_findings,
+)
+from .overview import chart_context, section_regions
 from .prets import findings_list, sized
 
 SECTIONS = "droits-territoires"
@@ -32,12 +39,12 @@ GROUPS = (
 )
 
 
-def _printed_fact(cur, measure: str, period: str, **kwargs: object) -> str | None:
-    facts = picked_facts(cur, measure, period, territories=[NATIONAL], **kwargs)  # type: ignore[arg-type]
+def _printed_fact(candidates: pd.DataFrame, measure: str, period: str, **kwargs: str | bool) -> str | None:
+    facts = pick(candidates, measure, period, territories=[NATIONAL], **kwargs)  # type: ignore[arg-type]
     return None if facts.empty else facts.iloc[0]["printed"]
 
 
-def _details(cur, row: pd.Series) -> tuple[str | None, str]:
+def _details(row: pd.Series, candidates: pd.DataFrame) -> tuple[str | None, str]:
     """The line under a national card: sum of the sections (flagged if disputed) or a printed context."""
     flag = f" · {FLAG} incohérence relevée" if row["finding_ids"] else ""
     if not is_missing(row["regions_sum"]):
@@ -57,33 +64,60 @@ def _details(cur, row: pd.Series) -> tuple[str | None, str]:
     if context is None:
         return (flag.lstrip(" ·") or None), "text-danger fw-semibold" if flag else "text-muted"
     prefix, measure, period, kwargs = context
-    printed = _printed_fact(cur, measure, period, **kwargs)
+    printed = _printed_fact(candidates, measure, period, **kwargs)
     if printed is None:
         return None, "text-muted"
     if kwargs:
-        share = _printed_fact(cur, measure, period, percent=True, **kwargs)
+        share = _printed_fact(candidates, measure, period, percent=True, **kwargs)
         printed += f" ({share})" if share else ""
     return f"{prefix}{printed}{flag}", "text-muted"
 
 
-def national_cards(cur) -> html.Div:
-    """National figures as printed, grouped (contractualised, engaged), each with its quote."""
-    data = national_rights(cur)
+# The page's data, read once per opened database files: one query gives every rights fact they pick from.
+
+
+def rights_facts(cur) -> pd.DataFrame:
+    return candidate_facts(cur, RIGHTS_MEASURES)
+
+
+def _national(cur) -> pd.DataFrame:
+    return national_rights(cur, candidates=db.cached(rights_facts))
+
+
+def _by_section(cur) -> pd.DataFrame:
+    return rights_by_section(cur, candidates=db.cached(rights_facts))
+
+
+def _card_details(_cur) -> dict[str, tuple[str | None, str]]:
+    """The line under each national card, by key."""
+    candidates = db.cached(rights_facts)
+    return {str(row["key"]): _details(row, candidates) for _, row in db.cached(_national).iterrows()}
+
+
+def national_cards(data: pd.DataFrame) -> html.Div:
+    """National figures as printed (`queries.rights.national_rights`), grouped (contractualised,
+    engaged), each with its quote."""
+    details = db.cached(_card_details)
     blocks = []
     for group, title in GROUPS:
         cards = []
         for _, row in data[data["group"] == group].iterrows():
-            detail, detail_class = _details(cur, row)
+            detail, detail_class = details[str(row["key"])]
             cards.append(printed_kpi_card(f"droits-kpi-{row['key']}", row, detail=detail, detail_class=detail_class))
         blocks.extend([html.H3(title, className="h6 text-secondary mt-2"), dbc.Row(cards)])
     return html.Div(blocks)
 
 
+def _national_figure(_cur) -> dict[str, object]:
+    """The national figures against the sum of the sections, as plotly JSON (from cached results: it
+    only depends on the database)."""
+    return national_vs_sections(db.cached(_national), chart_context(), height=NATIONAL_HEIGHT).to_plotly_json()
+
+
 def layout(**query: str) -> html.Div:
-    cur = db.cursor()
-    filters = from_query(query, section_codes(cur))
-    regions = [(r.code, r.name) for r in territories(cur).itertuples() if r.kind == "section"]
-    national_findings = rights_findings(cur, national_only=True)
+    filters = from_query(query, db.cached(section_codes))
+    national = db.cached(_national)
+    national_findings = db.cached(rights_findings, national_only=True)
     return html.Div(
         [
             html.H1("Droits de réservation", className="h3"),
@@ -94,7 +128,7 @@ def layout(**query: str) -> html.Div:
                 className="text-muted",
             ),
             html.H2("France entière", className="h5 mt-3"),
-            national_cards(cur),
+            national_cards(national),
             dbc.Alert(
                 findings_list(national_findings, "les droits de réservation nationaux"),
                 color="warning" if not national_findings.empty else "light",
@@ -104,12 +138,12 @@ def layout(**query: str) -> html.Div:
             chart_card(
                 NATIONAL_CHART,
                 "droits-national-et-territoires",
-                national_vs_sections(national_rights(cur), chart_context(cur), height=NATIONAL_HEIGHT),
+                db.cached(_national_figure),
                 height=NATIONAL_HEIGHT,
             ),
             html.H2("Par territoire", className="h5 mt-3"),
             filter_bar(
-                regions_control(regions, filters.regions, width=5),
+                regions_control(section_regions(), filters.regions, width=5),
                 famille_control(filters.famille, width=4),
                 vue_control(filters.vue, width=3),
             ),
@@ -184,12 +218,11 @@ def national_data(cur, filters: Filters) -> pd.DataFrame:
     Input(ids.FILTERS, "data"),
 )
 def update_sections(store: object):
-    cur = db.cursor()
-    filters = from_store(store, section_codes(cur))
+    filters = from_store(store, db.cached(section_codes))
     return sized(
         rights_section_bars(
-            rights_by_section(cur, filters.regions),
-            chart_context(cur),
+            for_regions(db.cached(_by_section), filters.regions),
+            chart_context(),
             familles=filters.famille or FAMILLES,
             vue=filters.vue,
         )
@@ -198,9 +231,8 @@ def update_sections(store: object):
 
 @callback(Output(ids.RIGHTS_SECTION_FINDINGS, "children"), Input(ids.FILTERS, "data"))
 def update_section_findings(store: object):
-    cur = db.cursor()
-    filters = from_store(store, section_codes(cur))
-    findings = rights_findings(cur, filters.regions)
+    filters = from_store(store, db.cached(section_codes))
+    findings = for_regions(db.cached(rights_findings), filters.regions, column="territory_code", keep=(NATIONAL,))
     findings = findings[findings["territory_code"] != NATIONAL]
     return [
         html.Div(

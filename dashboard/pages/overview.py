@@ -27,9 +27,20 @@ from ..synthetic import synthetic_shown
 RANKING = "ranking"
 
 
-def chart_context(cur) -> ChartContext:
+def context_of(cur) -> ChartContext:
+    """Source line, data date and synthetic flag of the charts."""
     info = source_info(cur)
     return ChartContext(info.source_line, info.data_date, synthetic_shown(cur))
+
+
+def chart_context() -> ChartContext:
+    """Source line, data date and synthetic flag of the charts (read once per opened database files)."""
+    return db.cached(context_of)
+
+
+def section_regions() -> list[tuple[str, str]]:
+    """`(code, name)` of the report sections, in report order, for the regions control."""
+    return [(r.code, r.name) for r in db.cached(territories).itertuples() if r.kind == "section"]
 
 
 def _printed(row: pd.Series) -> str:
@@ -51,9 +62,9 @@ def _detail(row: pd.Series) -> tuple[str | None, str]:
     return text, "text-muted"
 
 
-def kpi_grid(cur) -> dbc.Row:
+def kpi_grid() -> dbc.Row:
     cards = []
-    for row in national_kpis(cur).to_dict("records"):
+    for row in db.cached(national_kpis).to_dict("records"):
         detail, detail_class = _detail(pd.Series(row))
         cards.append(
             kpi_card(
@@ -70,10 +81,8 @@ def kpi_grid(cur) -> dbc.Row:
 
 
 def layout(**query: str) -> html.Div:
-    cur = db.cursor()
-    filters = from_query(query, section_codes(cur))
-    regions = [(r.code, r.name) for r in territories(cur).itertuples() if r.kind == "section"]
-    counts = findings_by_severity(cur)
+    filters = from_query(query, db.cached(section_codes))
+    counts = db.cached(findings_by_severity)
     return html.Div(
         [
             html.Div(
@@ -85,7 +94,7 @@ def layout(**query: str) -> html.Div:
                 "et la somme des 13 sections régionales pour comparaison.",
                 className="text-muted",
             ),
-            kpi_grid(cur),
+            kpi_grid(),
             dbc.Alert(
                 [
                     f"{sum(counts.values())} incohérences relevées entre les chiffres publiés "
@@ -97,9 +106,9 @@ def layout(**query: str) -> html.Div:
                 className="py-2",
             ),
             html.H2("Classement des territoires", className="h5 mt-3"),
-            filter_bar(measure_control(filters.measure), regions_control(regions, filters.regions)),
+            filter_bar(measure_control(filters.measure), regions_control(section_regions(), filters.regions)),
             chart_card(RANKING, "classement-territoires"),
-            _changes(cur),
+            _changes(db.cursor()),
         ]
     )
 
@@ -132,12 +141,11 @@ def ranking_data(cur, filters: Filters) -> pd.DataFrame:
 
 @callback(Output(ids.chart(RANKING), "figure"), Input(ids.FILTERS, "data"))
 def update_ranking(store: object):
-    cur = db.cursor()
-    filters = from_store(store, section_codes(cur))
+    filters = from_store(store, db.cached(section_codes))
     return ranking_bar(
-        indicator_values(cur, filters.measure),
+        db.cached(indicator_values, filters.measure),
         INDICATORS[filters.measure],
-        chart_context(cur),
+        chart_context(),
         highlight=filters.regions,
     )
 

@@ -23,19 +23,21 @@ from ..figures.loans import (
 )
 from ..filters import Filters, from_query, from_store
 from ..formatting import format_value
-from ..queries.common import section_codes, territories
+from ..queries.common import for_regions, section_codes
 from ..queries.loans import (
     NATIONAL,
+    PICKED_LOAN_MEASURES,
     YEAR,
+    candidate_facts,
     disbursements,
     engagement_rates,
     loan_findings,
     loan_stages,
     national_breakdown,
     national_loan_kpis,
-    picked_facts,
+    pick,
 )
-from .overview import chart_context
+from .overview import chart_context, section_regions
 
 STAGES = "prets-territoires"
 RATES = "prets-taux"
@@ -53,16 +55,51 @@ def _sum_detail(values: pd.Series, total: int) -> str | None:
     return f"Somme des territoires{partial} : {format_value(round(float(published.sum()), 2), 'MEUR')}"
 
 
-def kpi_row(cur) -> dbc.Row:
-    """National loan figures as printed, each with its quote; details are labelled computed or printed."""
-    kpis = national_loan_kpis(cur).set_index("key")
-    stages = loan_stages(cur)
-    oph = picked_facts(cur, "prets_decaisses", YEAR, dimension="type_ols", member="oph", territories=[NATIONAL])
-    oph_pct = picked_facts(
-        cur, "prets_decaisses", YEAR, dimension="type_ols", member="oph", percent=True, territories=[NATIONAL]
+# The page's data, read once per opened database files: one query gives every loan fact they pick from.
+
+
+def loan_facts(cur) -> pd.DataFrame:
+    return candidate_facts(cur, PICKED_LOAN_MEASURES)
+
+
+def _kpis(cur) -> pd.DataFrame:
+    return national_loan_kpis(cur, candidates=db.cached(loan_facts))
+
+
+def _stages(cur) -> pd.DataFrame:
+    return loan_stages(cur, candidates=db.cached(loan_facts))
+
+
+def _rates(cur) -> pd.DataFrame:
+    return engagement_rates(cur, candidates=db.cached(loan_facts))
+
+
+def _disbursements(cur) -> pd.DataFrame:
+    return disbursements(cur, candidates=db.cached(loan_facts))
+
+
+def _breakdowns(cur) -> dict[str, pd.DataFrame]:
+    facts = db.cached(loan_facts)
+    return {dimension: national_breakdown(cur, dimension, candidates=facts) for dimension, _ in BREAKDOWN_ROWS}
+
+
+def _kpi_details(_cur) -> dict[str, tuple[str | None, str]]:
+    """The line under each national card, by key."""
+    kpis = db.cached(_kpis).set_index("key")
+    stages = db.cached(_stages)
+    disbursed_facts = db.cached(loan_facts)
+    oph = pick(disbursed_facts, "prets_decaisses", YEAR, dimension="type_ols", member="oph", territories=[NATIONAL])
+    oph_pct = pick(
+        disbursed_facts,
+        "prets_decaisses",
+        YEAR,
+        dimension="type_ols",
+        member="oph",
+        percent=True,
+        territories=[NATIONAL],
     )
     engaged, disbursed = kpis.loc["engages_cumul", "value"], kpis.loc["decaisses_cumul", "value"]
-    details = {
+    return {
         "engages_2024": (_sum_detail(stages["engages_2024"], len(stages)), "text-muted"),
         "engages_cumul": (_sum_detail(stages["engages"], len(stages)), "text-muted"),
         "decaisses_2024": (
@@ -78,8 +115,13 @@ def kpi_row(cur) -> dbc.Row:
             "text-muted",
         ),
     }
+
+
+def kpi_row() -> dbc.Row:
+    """National loan figures as printed, each with its quote; details are labelled computed or printed."""
+    details = db.cached(_kpi_details)
     cards = []
-    for key, row in kpis.iterrows():
+    for key, row in db.cached(_kpis).set_index("key").iterrows():
         detail, detail_class = details.get(str(key), (None, "text-muted"))
         cards.append(printed_kpi_card(f"prets-kpi-{key}", row, detail=detail, detail_class=detail_class))
     return dbc.Row(cards)
@@ -178,11 +220,14 @@ def breakdown_quotes(data: dict[str, pd.DataFrame]) -> html.Details:
     )
 
 
+def _breakdown_figure(_cur) -> dict[str, object]:
+    """The national breakdown chart as plotly JSON (from cached results: it only depends on the database)."""
+    return national_breakdown_bars(db.cached(_breakdowns), chart_context(), height=BREAKDOWN_HEIGHT).to_plotly_json()
+
+
 def layout(**query: str) -> html.Div:
-    cur = db.cursor()
-    filters = from_query(query, section_codes(cur))
-    regions = [(r.code, r.name) for r in territories(cur).itertuples() if r.kind == "section"]
-    parts = breakdowns(cur)
+    filters = from_query(query, db.cached(section_codes))
+    parts = db.cached(_breakdowns)
     return html.Div(
         [
             html.H1("Prêts bonifiés", className="h3"),
@@ -192,10 +237,10 @@ def layout(**query: str) -> html.Div:
                 "pour sa citation) ; les valeurs dérivées sont marquées « calculé ».",
                 className="text-muted",
             ),
-            kpi_row(cur),
+            kpi_row(),
             dbc.Alert(id=ids.LOANS_FINDINGS, color="light", className="py-2 border"),
             html.H2("Par territoire", className="h5 mt-3"),
-            filter_bar(regions_control(regions, filters.regions, width=6)),
+            filter_bar(regions_control(section_regions(), filters.regions, width=6)),
             chart_card(STAGES, "prets-par-territoire"),
             chart_card(RATES, "taux-engagement-prets"),
             html.H2("Décaissements", className="h5 mt-3"),
@@ -223,7 +268,7 @@ def layout(**query: str) -> html.Div:
             chart_card(
                 BREAKDOWN,
                 "repartition-prets-engages-2024",
-                national_breakdown_bars(parts, chart_context(cur), height=BREAKDOWN_HEIGHT),
+                db.cached(_breakdown_figure),
                 height=BREAKDOWN_HEIGHT,
             ),
             breakdown_quotes(parts),
@@ -356,9 +401,8 @@ def sized(fig) -> tuple[object, dict[str, str]]:
     Input(ids.FILTERS, "data"),
 )
 def update_stages(store: object):
-    cur = db.cursor()
-    filters = from_store(store, section_codes(cur))
-    return sized(loan_stage_bars(loan_stages(cur, filters.regions), chart_context(cur)))
+    filters = from_store(store, db.cached(section_codes))
+    return sized(loan_stage_bars(for_regions(db.cached(_stages), filters.regions), chart_context()))
 
 
 @callback(
@@ -367,9 +411,8 @@ def update_stages(store: object):
     Input(ids.FILTERS, "data"),
 )
 def update_rates(store: object):
-    cur = db.cursor()
-    filters = from_store(store, section_codes(cur))
-    return sized(engagement_rate_bars(engagement_rates(cur, filters.regions), chart_context(cur)))
+    filters = from_store(store, db.cached(section_codes))
+    return sized(engagement_rate_bars(for_regions(db.cached(_rates), filters.regions), chart_context()))
 
 
 @callback(
@@ -379,17 +422,16 @@ def update_rates(store: object):
     Input(ids.FILTERS, "data"),
 )
 def update_disbursed(store: object):
-    cur = db.cursor()
-    filters = from_store(store, section_codes(cur))
-    data = disbursements(cur, filters.regions)
-    return *sized(disbursement_bars(data, chart_context(cur))), disbursement_table(data)
+    filters = from_store(store, db.cached(section_codes))
+    data = for_regions(db.cached(_disbursements), filters.regions, column="territory_code", keep=(NATIONAL,))
+    return *sized(disbursement_bars(data, chart_context())), disbursement_table(data)
 
 
 @callback(Output(ids.LOANS_FINDINGS, "children"), Input(ids.FILTERS, "data"))
 def update_findings(store: object):
-    cur = db.cursor()
-    filters = from_store(store, section_codes(cur))
-    return findings_list(loan_findings(cur, filters.regions), "les prêts")
+    filters = from_store(store, db.cached(section_codes))
+    findings = for_regions(db.cached(loan_findings), filters.regions, column="territory_code", keep=(NATIONAL,))
+    return findings_list(findings, "les prêts")
 
 
 dash.register_page(__name__, path="/prets", name="Prêts", order=1, title="Prêts · NPNRU", layout=layout)

@@ -7,7 +7,8 @@ import math
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output, State, callback, dcc, html
+from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+from dash.exceptions import PreventUpdate
 
 from .. import db, ids
 from ..components.chart_card import chart_card
@@ -26,13 +27,21 @@ from ..queries.quality import (
     by_territory,
     counts,
     finding_facts,
+    finding_territories,
     findings,
+    select_findings,
     short_message,
 )
-from .overview import chart_context
+from .overview import chart_context, section_regions
 
 CHART = ids.FINDINGS_CHART
 EXPORT = "findings"
+#: The accordion of findings, and the body of each finding (rendered when it is first opened).
+FINDINGS_ACCORDION = "findings-accordion"
+DETAIL = "finding-detail"
+DETAIL_CLASS = "finding-detail"
+DETAIL_LOADED = "finding-detail finding-detail-loaded"
+LOADING_TEXT = "Chargement des chiffres comparés et de leurs citations…"
 
 #: Okabe-Ito colours (colour-blind-safe), the most alarming for the most severe findings.
 SEVERITY_COLORS = {"high": OKABE_ITO["vermillion"], "medium": OKABE_ITO["orange"], "low": OKABE_ITO["sky"]}
@@ -117,8 +126,13 @@ def _stat(label: str, value: str) -> html.Div:
     return html.Div([html.Div(label, className="kpi-label"), html.Div(value, className="finding-stat")])
 
 
-def finding_item(row: dict, facts: list[dict], highlight: tuple[str, ...] = ()) -> dbc.AccordionItem:
-    body = [
+def detail_id(finding_id: str) -> dict[str, str]:
+    return {"type": DETAIL, "finding": finding_id}
+
+
+def finding_details(row: dict, facts: list[dict], highlight: tuple[str, ...] = ()) -> list:
+    """The body of a finding: expected, actual, gap, rule, explanation and the facts with their quotes."""
+    return [
         html.Div(
             [
                 _stat("Attendu", _number(row["expected"], row["unit"])),
@@ -135,21 +149,28 @@ def finding_item(row: dict, facts: list[dict], highlight: tuple[str, ...] = ()) 
         ),
         _facts_table(facts, highlight),
     ]
-    return dbc.AccordionItem(body, title=html.Div(_heading(row), className="d-flex w-100 align-items-center me-2"))
 
 
-def findings_list(
-    findings_df: pd.DataFrame,
-    facts_df: pd.DataFrame,
-    highlight: tuple[str, ...] = (),
-    empty: str = "Aucune incohérence pour ces filtres.",
-) -> object:
-    """An accordion of findings (collapsed); `highlight` holds the territory codes whose facts stand out."""
+def finding_item(row: dict) -> dbc.AccordionItem:
+    """A finding, collapsed: its heading, and a body filled by `show_details` when it is opened (the
+    facts and quotes of every finding would weigh ~250 KB on the page)."""
+    body = html.Div(
+        html.Div(LOADING_TEXT, className="small text-muted"), id=detail_id(row["finding_id"]), className=DETAIL_CLASS
+    )
+    return dbc.AccordionItem(
+        body,
+        title=html.Div(_heading(row), className="d-flex w-100 align-items-center me-2"),
+        item_id=row["finding_id"],
+    )
+
+
+def findings_list(findings_df: pd.DataFrame, empty: str = "Aucune incohérence pour ces filtres.") -> object:
+    """An accordion of findings (collapsed), their details rendered when opened."""
     if findings_df.empty:
         return dbc.Alert(empty, color="light", className="mb-0")
-    grouped = {key: group.to_dict("records") for key, group in facts_df.groupby("finding_id", sort=False)}
     return dbc.Accordion(
-        [finding_item(row, grouped.get(row["finding_id"], []), highlight) for row in findings_df.to_dict("records")],
+        [finding_item(row) for row in findings_df.to_dict("records")],
+        id=FINDINGS_ACCORDION,
         always_open=True,
         start_collapsed=True,
         className="findings-accordion",
@@ -230,17 +251,26 @@ def _none_ticked(severite_raw: object) -> bool:
     return isinstance(severite_raw, list) and not severite_raw
 
 
-def selected(cur, filters: Filters, severite_raw: object) -> pd.DataFrame:
-    """The findings of the filters; none when every severity box is unticked."""
-    if _none_ticked(severite_raw):
-        return findings(cur, regions=filters.regions, severities=(NO_SEVERITY,))
-    return findings(cur, regions=filters.regions, severities=filters.severite)
+def selected(filters: Filters, severite_raw: object) -> pd.DataFrame:
+    """The findings of the filters (from all of them, read once per opened database files); none when
+    every severity box is unticked."""
+    severities = (NO_SEVERITY,) if _none_ticked(severite_raw) else filters.severite
+    return select_findings(
+        db.cached(findings), db.cached(finding_territories), regions=filters.regions, severities=severities
+    )
 
 
-def _with_drom(cur, regions: tuple[str, ...]) -> tuple[str, ...]:
+def _with_drom(regions: tuple[str, ...]) -> tuple[str, ...]:
     """The selected sections and their DROM (whose facts belong to the Outre-Mer section)."""
-    frame = territories(cur)
+    frame = db.cached(territories)
     return (*regions, *frame.loc[frame["parent_code"].isin(regions) & (frame["kind"] == "drom"), "code"])
+
+
+def _list(filters: Filters, severite_raw: object) -> object:
+    return findings_list(
+        selected(filters, severite_raw),
+        empty=NONE_TICKED if _none_ticked(severite_raw) else "Aucune incohérence pour ces filtres.",
+    )
 
 
 def _count_text(findings_df: pd.DataFrame, filters: Filters, names: dict[str, str]) -> str:
@@ -262,9 +292,7 @@ def _chart_height(rows: int) -> int:
 
 
 def layout(**query: str) -> html.Div:
-    cur = db.cursor()
-    filters = from_query(query, section_codes(cur))
-    regions = [(r.code, r.name) for r in territories(cur).itertuples() if r.kind == "section"]
+    filters = from_query(query, db.cached(section_codes))
     return html.Div(
         [
             html.H1("Qualité des données", className="h3"),
@@ -275,7 +303,10 @@ def layout(**query: str) -> html.Div:
                 "donne les citations en cause.",
                 className="text-muted",
             ),
-            filter_bar(regions_control(regions, filters.regions, width=7), severite_control(filters.severite, width=5)),
+            filter_bar(
+                regions_control(section_regions(), filters.regions, width=7),
+                severite_control(filters.severite, width=5),
+            ),
             html.Div(id=ids.FINDINGS_SUMMARY),
             dbc.Row(
                 [
@@ -303,7 +334,8 @@ def layout(**query: str) -> html.Div:
                 "Cliquez sur une incohérence pour voir les chiffres comparés et leurs citations.",
                 className="small text-muted mb-2",
             ),
-            dcc.Loading(html.Div(id=ids.FINDINGS_TABLE), type="default", delay_show=300),
+            # The list of the address's filters; `update_list` redraws it when they change.
+            dcc.Loading(html.Div(_list(filters, None), id=ids.FINDINGS_TABLE), type="default", delay_show=300),
         ]
     )
 
@@ -351,32 +383,30 @@ def findings_by_territory_data(cur, filters: Filters) -> pd.DataFrame:
     Output(ids.chart(CHART), "style"),
     Output(ids.FINDINGS_RULES, "children"),
     Output(ids.FINDINGS_COUNT, "children"),
-    Output(ids.FINDINGS_TABLE, "children"),
     Input(ids.FILTERS, "data"),
     State(ids.filter_control("severite"), "value"),
 )
 def update_findings(store: object, severite_raw: object):
-    cur = db.cursor()
-    filters = from_store(store, section_codes(cur))
-    data = selected(cur, filters, severite_raw)
-    total = len(findings(cur))
-    names = {r.code: r.name for r in territories(cur).itertuples()}
-    ctx = chart_context(cur)
+    filters = from_store(store, db.cached(section_codes))
+    data = selected(filters, severite_raw)
+    total = len(db.cached(findings))
+    names = {r.code: r.name for r in db.cached(territories).itertuples()}
+    context = chart_context()
     title = "Incohérences par territoire et gravité"
     table = by_territory(data)
     if table.empty:
         figure = empty_figure(
             "Aucune incohérence pour ces filtres.",
             title=title,
-            source_line=ctx.source_line,
-            data_date=ctx.data_date,
-            synthetic=ctx.synthetic,
+            source_line=context.source_line,
+            data_date=context.data_date,
+            synthetic=context.synthetic,
         )
     else:
         figure = region_bars(
             table,
             [Series(s, label, SEVERITY_COLORS[s]) for s, label in SEVERITY_LABELS.items()],
-            ctx,
+            context,
             title=title,
             unit="COUNT",
             barmode="stack",
@@ -393,13 +423,63 @@ def update_findings(store: object, severite_raw: object):
         {"height": f"{figure.layout.height}px"},
         rules_card(data),
         _count_text(data, filters, names),
-        findings_list(
-            data,
-            finding_facts(cur, list(data["finding_id"])),
-            _with_drom(cur, filters.regions),
-            empty=NONE_TICKED if _none_ticked(severite_raw) else "Aucune incohérence pour ces filtres.",
-        ),
     )
+
+
+@callback(
+    Output(ids.FINDINGS_TABLE, "children"),
+    Input(ids.FILTERS, "data"),
+    State(ids.filter_control("severite"), "value"),
+    prevent_initial_call=True,  # the layout holds the list of the address's filters
+)
+def update_list(store: object, severite_raw: object):
+    return _list(from_store(store, db.cached(section_codes)), severite_raw)
+
+
+def _all_finding_facts(cur) -> pd.DataFrame:
+    return finding_facts(cur, list(findings(cur)["finding_id"]))
+
+
+@callback(
+    Output(detail_id(ALL), "children"),  # type: ignore[arg-type]
+    Output(detail_id(ALL), "className"),  # type: ignore[arg-type]
+    Input(FINDINGS_ACCORDION, "active_item"),
+    State(detail_id(ALL), "className"),  # type: ignore[arg-type]
+    State(ids.FILTERS, "data"),
+    prevent_initial_call=True,
+)
+def show_details(active: object, classes: object, store: object):
+    """Fill the body of each finding opened for the first time (the others are left as they are).
+
+    Every input comes from the browser: only the findings of the database are rendered.
+    """
+    items = [active] if isinstance(active, str) else active if isinstance(active, list) else []
+    opened = {item for item in items if isinstance(item, str)}
+    outputs = ctx.outputs_list[0] if ctx.outputs_list else []
+    classes = classes if isinstance(classes, list) else []
+    known = db.cached(findings).set_index("finding_id", drop=False)
+    wanted = [
+        isinstance(o.get("id"), dict)
+        and o["id"].get("finding") in opened
+        and o["id"]["finding"] in known.index
+        and (classes[i] if i < len(classes) else None) != DETAIL_LOADED
+        for i, o in enumerate(outputs)
+    ]
+    if not any(wanted):
+        raise PreventUpdate
+    facts = db.cached(_all_finding_facts)
+    highlight = _with_drom(from_store(store, db.cached(section_codes)).regions)
+    children, class_names = [], []
+    for output, render in zip(outputs, wanted, strict=True):
+        if not render:
+            children.append(no_update)
+            class_names.append(no_update)
+            continue
+        finding_id = output["id"]["finding"]
+        rows = facts[facts["finding_id"] == finding_id].to_dict("records")
+        children.append(finding_details(known.loc[finding_id].to_dict(), rows, highlight))
+        class_names.append(DETAIL_LOADED)
+    return children, class_names
 
 
 dash.register_page(

@@ -3,6 +3,8 @@ splits, the narrative facts with their quotes, and the reconciliation findings o
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
@@ -13,14 +15,13 @@ from ..components.chart_card import chart_card
 from ..components.controls import SEVERITE_LABELS
 from ..components.kpi import kpi_card
 from ..exports import register_export
-from ..figures.land import drom_figure, printed_text
+from ..figures.land import printed_text
 from ..figures.region import split_figure, split_height
 from ..filters import MAX_VALUE_LENGTH, Filters
 from ..formatting import format_period
 from ..presentation.content import SPLIT_TITLES, rank_text
 from ..presentation.ui import exporter
-from ..queries.common import section_codes, territories
-from ..queries.land import drom_details, overseas_printed_totals
+from ..queries.common import section_codes
 from ..queries.region import (
     key_figure_cards,
     region_findings,
@@ -28,8 +29,8 @@ from ..queries.region import (
     region_narrative,
     region_split,
 )
-from .contreparties import OM_TERRITORIES, drom_table
-from .overview import chart_context
+from .contreparties import OM_TERRITORIES, drom_figure_json, drom_table
+from .overview import chart_context, section_regions
 
 DROITS = "region-droits"
 CONTREPARTIES = "region-contreparties"
@@ -51,10 +52,6 @@ RULE_LABELS = {
     "restatement": "Chiffre repris différemment",
     "part_exceeds_whole": "Partie > tout",
 }
-
-
-def _regions(cur) -> list[tuple[str, str]]:
-    return [(r.code, r.name) for r in territories(cur).itertuples() if r.kind == "section"]
 
 
 def unknown_region(code: str | None, regions: list[tuple[str, str]]) -> html.Div:
@@ -130,9 +127,9 @@ def _header(header: dict[str, object], regions: list[tuple[str, str]]) -> html.D
     )
 
 
-def _kpis(cur, code: str) -> dbc.Row:
+def _kpis(code: str) -> dbc.Row:
     cards = []
-    for row in key_figure_cards(cur, code).to_dict("records"):
+    for row in db.cached(key_figure_cards, code).to_dict("records"):
         series = pd.Series(row)
         published = not pd.isna(series["value_text"])
         detail = rank_text(series) if published else "Non publié dans le bloc « chiffres clés » de la région"
@@ -149,7 +146,7 @@ def _kpis(cur, code: str) -> dbc.Row:
     return dbc.Row(cards, id=ids.REGION_KPIS)
 
 
-def _fact_item(row: pd.Series, code: str) -> html.Li:
+def _fact_item(row: Mapping[str, object], code: str) -> html.Li:
     # A value printed in words ("la moitié") takes no unit symbol.
     numeric = any(ch.isdigit() for ch in str(row["value_text"]))
     unit = "" if row["unit"] == "COUNT" or not numeric else f"\u00a0{row['unit_symbol']}"
@@ -178,24 +175,22 @@ def narrative_list(facts: pd.DataFrame, code: str) -> html.Div:
     """The narrative facts grouped by measure (groups in order of first appearance in the report)."""
     if facts.empty:
         return html.P("Aucun chiffre publié dans le texte de cette double page.", className="text-muted")
-    groups = []
-    for measure in dict.fromkeys(facts["measure"]):
-        rows = facts[facts["measure"] == measure]
-        groups.append(
-            html.Div(
-                [
-                    html.H3(
-                        [
-                            str(rows["measure_label"].iloc[0]),
-                            html.Span(f" {len(rows)}", className="text-muted fw-normal"),
-                        ],
-                        className="h6 mt-3 mb-1",
-                    ),
-                    html.Ul([_fact_item(r, code) for _, r in rows.iterrows()], className="list-group list-group-flush"),
-                ],
-                className="fact-group",
-            )
+    by_measure: dict[str, list[dict]] = {}
+    for row in facts.to_dict("records"):  # plain rows: iterrows and per-measure masks cost ~10 ms here
+        by_measure.setdefault(row["measure"], []).append(row)
+    groups = [
+        html.Div(
+            [
+                html.H3(
+                    [str(rows[0]["measure_label"]), html.Span(f" {len(rows)}", className="text-muted fw-normal")],
+                    className="h6 mt-3 mb-1",
+                ),
+                html.Ul([_fact_item(r, code) for r in rows], className="list-group list-group-flush"),
+            ],
+            className="fact-group",
         )
+        for rows in by_measure.values()
+    ]
     return html.Div(groups, className="fact-list", id=ids.REGION_NARRATIVE)
 
 
@@ -244,29 +239,38 @@ def findings_list(findings: pd.DataFrame, code: str) -> html.Div:
     return html.Div(blocks, id=ids.REGION_FINDINGS)
 
 
+def split_figures(cur, code: str) -> dict[str, dict[str, object]]:
+    """The two splits of a section's key-figure block as plotly JSON, by split (same height, side by side)."""
+    data = {split: region_split(cur, code, split) for split in SPLIT_TITLES}
+    height = split_height(max(len(d) for d in data.values()))
+    ctx = chart_context()
+    return {
+        split: split_figure(
+            df, ctx, title=SPLIT_TITLES[split][0], unit_text=SPLIT_TITLES[split][1], height=height
+        ).to_plotly_json()
+        for split, df in data.items()
+    }
+
+
 def layout(code: str | None = None, **query: str) -> html.Div:
-    cur = db.cursor()
-    regions = _regions(cur)
-    codes = {c.upper(): c for c in section_codes(cur)}
+    regions = section_regions()
+    codes = {c.upper(): c for c in db.cached(section_codes)}
     if not isinstance(code, str) or code.upper() not in codes:
         return unknown_region(code if isinstance(code, str) else None, regions)
     code = codes[code.upper()]
-    header = region_header(cur, code)
+    header = db.cached(region_header, code)
     if header is None:
         return unknown_region(code, regions)
-    ctx = chart_context(cur)
-    data = {split: region_split(cur, code, split) for split in SPLIT_TITLES}
-    height = split_height(max(len(d) for d in data.values()))  # side by side: same height
-    splits = []
-    for split, name in (("droits", DROITS), ("contreparties", CONTREPARTIES)):
-        title, unit_text = SPLIT_TITLES[split]
-        figure = split_figure(data[split], ctx, title=title, unit_text=unit_text, height=height)
-        splits.append(dbc.Col(chart_card(name, f"{title} {header['name']}", figure), lg=6))
-    findings = region_findings(cur, code)
+    figures = db.cached(split_figures, code)
+    splits = [
+        dbc.Col(chart_card(name, f"{SPLIT_TITLES[split][0]} {header['name']}", figures[split]), lg=6)
+        for split, name in (("droits", DROITS), ("contreparties", CONTREPARTIES))
+    ]
+    findings = db.cached(region_findings, code)
     counts = findings["severity"].value_counts().to_dict()
     children: list[object] = [
         _header(header, regions),
-        _kpis(cur, code),
+        _kpis(code),
         html.P(
             "Valeurs du bloc « chiffres clés » de la double page, citation au survol ou au clic. Rang et part sont "
             "calculés sur les 13 sections du rapport (somme des sections, pas le total national publié).",
@@ -281,10 +285,10 @@ def layout(code: str | None = None, **query: str) -> html.Div:
             chart_card(
                 OM_TERRITORIES,
                 "outre-mer-chiffres-par-territoire",
-                drom_figure(drom_details(cur), overseas_printed_totals(cur), ctx),
+                db.cached(drom_figure_json),
             ),
             dbc.Card(
-                dbc.CardBody([html.H3("Chiffres publiés par territoire", className="h6"), drom_table(cur)]),
+                dbc.CardBody([html.H3("Chiffres publiés par territoire", className="h6"), drom_table()]),
                 className="mb-4 shadow-sm chart-card",
                 id=ids.REGION_DROM_TABLE,
             ),
@@ -302,7 +306,7 @@ def layout(code: str | None = None, **query: str) -> html.Div:
                                     "avec leur citation.",
                                     className="text-muted",
                                 ),
-                                narrative_list(region_narrative(cur, code), code),
+                                narrative_list(db.cached(region_narrative, code), code),
                             ]
                         ),
                         className="shadow-sm chart-card mb-4",
@@ -376,7 +380,7 @@ def contreparties_split_data(cur, filters: Filters) -> pd.DataFrame:
 
 def page_title(code: str | None = None, **_: object) -> str:
     """Browser-tab title: the region's name when the code is a known section."""
-    names = dict(_regions(db.cursor())) if isinstance(code, str) else {}
+    names = dict(section_regions()) if isinstance(code, str) else {}
     return f"{names[code]} · NPNRU" if code in names else "Région · NPNRU"
 
 

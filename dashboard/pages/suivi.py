@@ -89,8 +89,23 @@ def _filters(cur, source: object, *, query: bool = False) -> Filters:
 
 
 def _pair(cur, filters: Filters) -> SnapshotPair | None:
+    """The snapshots compared, read once per opened database files, filters and requester's regions."""
     access = _access(cur)
-    return snapshot_pair(cur, filters, access.regions) if access.allowed and available(cur) else None
+    if not access.allowed or not _available(cur):
+        return None
+    regions = "*" if access.regions is None else ",".join(access.regions)
+    return db.memo(
+        f"snapshot_pair:{filters.instantane}:{filters.reference}:{regions}",
+        lambda: snapshot_pair(cur, filters, access.regions),
+    )
+
+
+def _available(cur) -> bool:
+    return db.memo("weekly_available", lambda: available(cur))
+
+
+def _synthetic(cur) -> bool:
+    return db.memo("synthetic_shown", lambda: synthetic_shown(cur))
 
 
 def weekly_context(cur, pair: SnapshotPair) -> ChartContext:
@@ -99,7 +114,7 @@ def weekly_context(cur, pair: SnapshotPair) -> ChartContext:
         f"Source : extraction hebdomadaire des prêts bonifiés (opérations et décaissements) du "
         f"{french_date(pair.current_as_of)}",
         f"Données au {french_date(pair.current_as_of)}",
-        synthetic_shown(cur),
+        _synthetic(cur),
     )
 
 
@@ -110,7 +125,7 @@ def report_context(cur, pair: SnapshotPair) -> ChartContext:
         f"{info.source_line.replace('Source :', 'Sources :', 1)} ; extraction hebdomadaire du "
         f"{french_date(pair.current_as_of)}",
         f"Bilan : {info.data_date.lower()} · extraction au {french_date(pair.current_as_of)}",
-        synthetic_shown(cur),
+        _synthetic(cur),
     )
 
 
@@ -122,7 +137,7 @@ def _unavailable(cur, title: str, message: str | None = None) -> object:
         title=title,
         source_line="Source : extractions hebdomadaires des prêts bonifiés",
         data_date=info.data_date,
-        synthetic=synthetic_shown(cur),
+        synthetic=_synthetic(cur),
     )
 
 
@@ -315,7 +330,7 @@ def layout(**query: str) -> html.Div:
         className="text-muted",
     )
     title = html.H1("Suivi hebdomadaire des prêts", className="h3")
-    if not available(cur):
+    if not _available(cur):
         return html.Div([title, intro, missing_operations(get_settings().operations_db_path)])
     access = _access(cur)
     if not access.allowed:
@@ -443,7 +458,7 @@ def _export(name: str, source: Callable = _export_source):
 
 @_export(DELTAS)
 def deltas_data(cur, filters: Filters, pair: SnapshotPair) -> pd.DataFrame:
-    df = region_deltas(cur, pair.current_id, pair.previous_id, operation_filters(filters), _access(cur).regions)
+    df = db.cached(region_deltas, pair.current_id, pair.previous_id, operation_filters(filters), _access(cur).regions)
     columns = {"region_code": "code_territoire", "region_name": "territoire"}
     for key, label in (
         ("operations", "opérations"),
@@ -463,7 +478,7 @@ def deltas_data(cur, filters: Filters, pair: SnapshotPair) -> pd.DataFrame:
 
 @_export(FLOWS)
 def flows_data(cur, filters: Filters, pair: SnapshotPair) -> pd.DataFrame:
-    df = flows(cur, pair, filters, _access(cur).regions)
+    df = db.cached(flows, pair, filters, _access(cur).regions)
     grain = "annee" if filters.pas == "annee" else "mois"
     return df.assign(period=df["period"].astype(str)).rename(
         columns={
@@ -478,7 +493,7 @@ def flows_data(cur, filters: Filters, pair: SnapshotPair) -> pd.DataFrame:
 
 @_export(REMAINING)
 def remaining_data(cur, filters: Filters, pair: SnapshotPair) -> pd.DataFrame:
-    df = remaining(cur, pair, filters, _access(cur).regions)
+    df = db.cached(remaining, pair, filters, _access(cur).regions)
     return (
         df[["region_code", "region_name", "operation_count", "engaged_eur", "disbursed_eur", "remaining_eur"]]
         .assign(disbursement_rate=(100 * df["disbursement_rate"]).round(1))
@@ -498,7 +513,7 @@ def remaining_data(cur, filters: Filters, pair: SnapshotPair) -> pd.DataFrame:
 
 @_export(LAGS)
 def lags_data(cur, filters: Filters, pair: SnapshotPair) -> pd.DataFrame:
-    df = lag_quantiles(cur, pair, filters, _access(cur).regions)
+    df = db.cached(lag_quantiles, pair, filters, _access(cur).regions)
     return df[
         ["region_code", "region_name", "disbursement_count", "mean_days", "p10", "p25", "p50", "p75", "p90"]
     ].rename(
@@ -518,7 +533,7 @@ def lags_data(cur, filters: Filters, pair: SnapshotPair) -> pd.DataFrame:
 
 @_export(REPORT, source=_report_source)
 def report_data(cur, filters: Filters, pair: SnapshotPair) -> pd.DataFrame:
-    df = report_comparison(cur, pair, filters.regions, _access(cur).regions)
+    df = db.cached(report_comparison, pair, filters.regions, _access(cur).regions)
     return df[
         [
             "region_code",
@@ -566,7 +581,9 @@ def update_deltas(store: object):
     title = "Évolution depuis la dernière revue, par territoire"
     if pair is None:
         return None, None, *sized(_unavailable(cur, title)), None
-    deltas = region_deltas(cur, pair.current_id, pair.previous_id, operation_filters(filters), _access(cur).regions)
+    deltas = db.cached(
+        region_deltas, pair.current_id, pair.previous_id, operation_filters(filters), _access(cur).regions
+    )
     if pair.previous_id is None or pair.previous_as_of is None:
         figure = _unavailable(cur, title, "Une seule extraction importée : pas encore d'évolution à montrer.")
     else:
@@ -586,7 +603,7 @@ def update_flows(store: object):
     title = "Prêts engagés et décaissés"
     if pair is None:
         return sized(_unavailable(cur, title))
-    data = flows(cur, pair, filters, _access(cur).regions)
+    data = db.cached(flows, pair, filters, _access(cur).regions)
     if data.empty:
         return sized(_unavailable(cur, title, NO_OPERATION))
     grain = "year" if filters.pas == "annee" else "month"
@@ -607,7 +624,7 @@ def update_remaining(store: object):
     title = "Reste à décaisser par territoire"
     if pair is None:
         return sized(_unavailable(cur, title))
-    data = remaining(cur, pair, filters, _access(cur).regions)
+    data = db.cached(remaining, pair, filters, _access(cur).regions)
     if data.empty:
         return sized(_unavailable(cur, title, NO_OPERATION))
     return sized(remaining_bars(data, weekly_context(cur, pair), as_of=pair.current_as_of))
@@ -625,7 +642,7 @@ def update_lags(store: object):
     title = "Délai entre l'engagement et chaque décaissement"
     if pair is None:
         return sized(_unavailable(cur, title))
-    data = lag_quantiles(cur, pair, filters, _access(cur).regions)
+    data = db.cached(lag_quantiles, pair, filters, _access(cur).regions)
     if data.empty:
         return sized(_unavailable(cur, title, "Aucun décaissement ne correspond à ces filtres."))
     return sized(lag_boxes(data, weekly_context(cur, pair), as_of=pair.current_as_of))
@@ -644,7 +661,7 @@ def update_report(store: object):
     title = "Prêts engagés : bilan publié et extraction"
     if pair is None:
         return *sized(_unavailable(cur, title)), None
-    data = report_comparison(cur, pair, filters.regions, _access(cur).regions)
+    data = db.cached(report_comparison, pair, filters.regions, _access(cur).regions)
     start, end = data.attrs["cumul_period"]
     figure = report_vs_extract_bars(
         data,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import duckdb
@@ -101,3 +102,13 @@ def published_facts(
             context,
         ],
     ).df()
+
+
+def for_regions(
+    df: pd.DataFrame, regions: Sequence[str], *, column: str = "region_code", keep: Sequence[str] = ()
+) -> pd.DataFrame:
+    """The rows of `df` whose `column` is one of `regions` or of `keep`, in their order (all rows
+    when `regions` is empty): a per-section query answered from its all-sections result."""
+    if not regions:
+        return df
+    return df[df[column].isin([*keep, *regions])].reset_index(drop=True)

@@ -131,8 +131,11 @@ def drom_reconciliation(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Per measure of `DROM_MEASURES`: the sum of the territories (computed) against the printed
     Outre-Mer total. Columns `measure, measure_label, unit, territories_sum, territories_count,
     printed_value, printed_text, gap` (`gap = territories_sum - printed_value`)."""
-    details = drom_details(cur)
-    totals = overseas_printed_totals(cur)
+    return reconcile(drom_details(cur), overseas_printed_totals(cur))
+
+
+def reconcile(details: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFrame:
+    """`drom_reconciliation` from `drom_details` and `overseas_printed_totals`."""
     rows = []
     for total in totals.itertuples(index=False):
         parts = details[details["measure"] == total.measure]["value"].dropna()

@@ -224,6 +224,7 @@ def region_narrative(cur: duckdb.DuckDBPyConnection, code: str) -> pd.DataFrame:
 def region_findings(cur: duckdb.DuckDBPyConnection, code: str) -> pd.DataFrame:
     """Reconciliation findings involving a section: about it, or linked to one of its facts
     (e.g. a national sum that includes it). Most severe first."""
+    territories = _region_territories(cur, code)
     return cur.execute(
         """
         WITH linked AS (
@@ -241,5 +242,5 @@ def region_findings(cur: duckdb.DuckDBPyConnection, code: str) -> pd.DataFrame:
         ORDER BY CASE q.severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, direct DESC, q.measure,
                  q.finding_id
         """,
-        [_region_territories(cur, code), code, _region_territories(cur, code)],
+        [territories, code, territories],
     ).df()

@@ -10,7 +10,7 @@ import duckdb
 import pandas as pd
 
 from ..filters import FAMILLES
-from .loans import NATIONAL, attach_facts, picked_facts, sections
+from .loans import NATIONAL, attach_facts, candidate_facts, pick, sections
 
 AS_OF = "@2024-12-31"
 MEASURE = "droits_reservation"
@@ -18,20 +18,25 @@ ENGAGED = "droits_reservation_engages"
 RIGHTS_MEASURES = (MEASURE, ENGAGED, "droits_reservation_variation")
 
 
-def rights_by_section(cur: duckdb.DuckDBPyConnection, regions: Sequence[str] = ()) -> pd.DataFrame:
+def rights_by_section(
+    cur: duckdb.DuckDBPyConnection, regions: Sequence[str] = (), *, candidates: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Per section (report order), from the key-figure blocks: the total (`total*`), and for each
     family the printed count (`<famille>*`), the printed percentage (`<famille>_pct*`, whose
     `_contradicted` says a reconciliation finding disputes it) and the `<famille>_share` computed
-    from the two counts (they add up to 100 per section). NaN where not published."""
+    from the two counts (they add up to 100 per section). NaN where not published.
+    `candidates` (from `candidate_facts`, holding these measures) saves the query for them."""
     codes = list(regions) or None
+    if candidates is None:
+        candidates = candidate_facts(cur, (MEASURE,))
     df = sections(cur, regions)
-    df = attach_facts(df, picked_facts(cur, MEASURE, AS_OF, context="key_figures", territories=codes), "total")
+    df = attach_facts(df, pick(candidates, MEASURE, AS_OF, context="key_figures", territories=codes), "total")
     for famille in FAMILLES:
-        counts = picked_facts(
-            cur, MEASURE, AS_OF, dimension="famille", member=famille, context="key_figures", territories=codes
+        counts = pick(
+            candidates, MEASURE, AS_OF, dimension="famille", member=famille, context="key_figures", territories=codes
         )
-        shares = picked_facts(
-            cur,
+        shares = pick(
+            candidates,
             MEASURE,
             AS_OF,
             dimension="famille",
@@ -77,20 +82,24 @@ NATIONAL_RIGHTS: tuple[RightsFigure, ...] = (
 )
 
 
-def national_rights(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def national_rights(cur: duckdb.DuckDBPyConnection, *, candidates: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per national figure of `NATIONAL_RIGHTS`: `key, label, group, value, printed, quote,
     section_title`, the sum of the sections where they publish it (`regions_sum`, `regions_count`,
     `regions_total`), and `finding_ids`: the reconciliation findings that dispute a national print
-    of that figure (any part of the report), comma-separated ('' if none)."""
+    of that figure (any part of the report), comma-separated ('' if none). `candidates` (from
+    `candidate_facts`, holding `RIGHTS_MEASURES`) saves the query for them."""
     all_sections = sections(cur)
+    if candidates is None:
+        candidates = candidate_facts(cur, RIGHTS_MEASURES)
+    disputes = _disputes(cur)
     rows = []
     for spec in NATIONAL_RIGHTS:
         dimension = None if spec.member is None else "famille"
-        facts = picked_facts(cur, spec.measure, spec.period, dimension=dimension, member=spec.member)
+        facts = pick(candidates, spec.measure, spec.period, dimension=dimension, member=spec.member)
         national = facts[facts["territory_code"] == NATIONAL]
         fact = national.iloc[0] if not national.empty else None
         parts = facts[(facts["territory_kind"] == "section") & (facts["context"] == "key_figures")]
-        findings = _disputing_findings(cur, spec.measure, spec.period, dimension, spec.member)
+        findings = _disputing_findings(disputes, spec.measure, spec.period, dimension, spec.member)
         rows.append(
             {
                 "key": spec.key,
@@ -109,23 +118,28 @@ def national_rights(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _disputes(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The reconciliation findings disputing a national print (not a percentage) of a rights measure."""
+    return cur.execute(
+        """
+        SELECT DISTINCT qf.finding_id, f.measure, f.period, f.dimension, f.member
+        FROM quality_finding_facts qf JOIN facts f ON f.fact_id = qf.fact_id
+        WHERE f.territory_code = ? AND list_contains(?::VARCHAR[], f.measure) AND f.unit <> 'PCT'
+          AND qf.role IN ('expected', 'actual') AND f.scope IS NULL AND f.sub_dimension IS NULL
+        """,
+        [NATIONAL, list(RIGHTS_MEASURES)],
+    ).df()
+
+
 def _disputing_findings(
-    cur: duckdb.DuckDBPyConnection, measure: str, period: str, dimension: str | None, member: str | None
+    disputes: pd.DataFrame, measure: str, period: str, dimension: str | None, member: str | None
 ) -> list[str]:
-    return [
-        r[0]
-        for r in cur.execute(
-            """
-            SELECT DISTINCT qf.finding_id
-            FROM quality_finding_facts qf JOIN facts f ON f.fact_id = qf.fact_id
-            WHERE f.territory_code = ? AND f.measure = ? AND f.period = ? AND f.unit <> 'PCT'
-              AND qf.role IN ('expected', 'actual') AND f.scope IS NULL AND f.sub_dimension IS NULL
-              AND ((?::VARCHAR IS NULL AND f.dimension IS NULL) OR (f.dimension = ? AND f.member = ?))
-            ORDER BY qf.finding_id
-            """,
-            [NATIONAL, measure, period, dimension, dimension, member],
-        ).fetchall()
-    ]
+    keep = (disputes["measure"] == measure) & (disputes["period"] == period)
+    if dimension is None:
+        keep &= disputes["dimension"].isna()
+    else:
+        keep &= (disputes["dimension"] == dimension) & (disputes["member"] == member)
+    return sorted(set(disputes.loc[keep, "finding_id"]))
 
 
 def rights_findings(

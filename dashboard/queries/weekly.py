@@ -11,7 +11,7 @@ and applies it in its SQL.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import duckdb
 import pandas as pd
@@ -69,7 +69,9 @@ def weekly_choices(cur: duckdb.DuckDBPyConnection, allowed_regions: AllowedRegio
     departements = {
         r[0]
         for r in cur.execute(
-            f"SELECT DISTINCT departement FROM {CATALOG}.latest_operations o WHERE {where}", params
+            f"""SELECT DISTINCT departement FROM {CATALOG}.cell_totals o
+                WHERE snapshot_id = (SELECT snapshot_id FROM {CATALOG}.latest_snapshot) AND {where}""",
+            params,
         ).fetchall()
     }
     return WeeklyChoices(
@@ -161,19 +163,12 @@ def region_deltas(
             f"AS {name}_delta",
         ]
     df = cur.execute(
-        f"""WITH o AS (
-                SELECT o.snapshot_id, o.operation_id, o.region_code, o.engaged_amount_eur, o.reservation_rights
-                FROM {CATALOG}.operations o WHERE o.snapshot_id IN (?, ?) AND {where} AND {restriction}),
-            b AS (
-                SELECT d.snapshot_id, d.operation_id, sum(d.amount_eur) AS disbursed
-                FROM {CATALOG}.disbursements d SEMI JOIN o USING (snapshot_id, operation_id)
-                WHERE d.snapshot_id IN (?, ?) GROUP BY ALL),
-            t AS (
-                SELECT o.snapshot_id, o.region_code, count(*) AS operations, sum(o.engaged_amount_eur) AS engaged,
-                       sum(coalesce(b.disbursed, 0)) AS disbursed,
-                       sum(o.engaged_amount_eur - coalesce(b.disbursed, 0)) AS remaining,
-                       sum(o.reservation_rights) AS rights
-                FROM o LEFT JOIN b USING (snapshot_id, operation_id) GROUP BY ALL),
+        f"""WITH t AS (
+                SELECT o.snapshot_id, o.region_code, sum(o.operation_count) AS operations,
+                       sum(o.engaged_eur) AS engaged, sum(o.disbursed_eur) AS disbursed,
+                       sum(o.engaged_eur - o.disbursed_eur) AS remaining, sum(o.reservation_rights) AS rights
+                FROM {CATALOG}.cell_totals o WHERE o.snapshot_id IN (?, ?) AND {where} AND {restriction}
+                GROUP BY ALL),
             r AS (SELECT unnest(?::VARCHAR[]) AS region_code),
             a AS (SELECT r.region_code FROM r WHERE {rows}),
             c AS (SELECT * FROM t WHERE snapshot_id = ?),
@@ -185,8 +180,6 @@ def region_deltas(
             previous,
             *params,
             *allowed,
-            current,
-            previous,
             list(filters.regions or REGION_CODES),
             *allowed_rows,
             current,
@@ -234,6 +227,11 @@ def lag_quantiles(
     return _region_frame(df, ())
 
 
+def _whole_months(start: date, end: date) -> bool:
+    """Whether `start`..`end` covers whole calendar months (first day to last day)."""
+    return start.day == 1 and (end + timedelta(days=1)).day == 1
+
+
 def report_comparison(
     cur: duckdb.DuckDBPyConnection,
     pair: SnapshotPair,
@@ -261,17 +259,20 @@ def report_comparison(
     assert cumul is not None and year is not None
     restriction, allowed = allowed_clause(allowed_regions, "region_code")
     rows, allowed_rows = allowed_clause(allowed_regions, "k.region_code")
+    if _whole_months(*cumul) and _whole_months(*year):
+        # The report's periods are whole months: the monthly aggregates give the same sums.
+        date, amount, source = "month", "engaged_eur", "cell_months"
+    else:
+        date, amount, source = "engagement_date", "engaged_amount_eur", "operations"
     df = cur.execute(
         f"""WITH x AS (
                 SELECT region_code,
-                       sum(engaged_amount_eur) FILTER (WHERE engagement_date BETWEEN ? AND ?)::DOUBLE
-                           AS engaged_cumul_eur,
-                       sum(engaged_amount_eur) FILTER (WHERE engagement_date BETWEEN ? AND ?)::DOUBLE
-                           AS engaged_year_eur,
-                       sum(reservation_rights) FILTER (WHERE engagement_date <= ?)::BIGINT AS rights_report_date,
-                       sum(engaged_amount_eur)::DOUBLE AS engaged_now_eur,
+                       sum({amount}) FILTER (WHERE {date} BETWEEN ? AND ?)::DOUBLE AS engaged_cumul_eur,
+                       sum({amount}) FILTER (WHERE {date} BETWEEN ? AND ?)::DOUBLE AS engaged_year_eur,
+                       sum(reservation_rights) FILTER (WHERE {date} <= ?)::BIGINT AS rights_report_date,
+                       sum({amount})::DOUBLE AS engaged_now_eur,
                        sum(reservation_rights)::BIGINT AS rights_now
-                FROM {CATALOG}.operations WHERE snapshot_id = ? AND {restriction} GROUP BY ALL)
+                FROM {CATALOG}.{source} WHERE snapshot_id = ? AND {restriction} GROUP BY ALL)
             SELECT k.region_code, k.prets_engages_cumul_meur AS report_engaged_cumul_meur,
                    k.prets_engages_2024_meur AS report_engaged_year_meur, k.droits_total AS report_rights,
                    coalesce(x.engaged_cumul_eur, 0) AS engaged_cumul_eur,

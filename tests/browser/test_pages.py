@@ -147,3 +147,34 @@ def test_b006_back_button_returns_to_the_previous_filters(browser, live_server):
         '{"name":"vue","type":"filter"}',
     )
     assert checked == "nombre"
+
+
+def open_finding(browser, index: int = 0):
+    """Open the index-th finding of /qualite; its body once the details are rendered."""
+    buttons = WebDriverWait(browser, 15).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, ".findings-accordion .accordion-button")
+    )
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", buttons[index])
+    buttons[index].click()
+    return WebDriverWait(browser, 10).until(
+        lambda d: d.execute_script(
+            "const b = document.querySelectorAll('.findings-accordion .accordion-item')[arguments[0]];"
+            "const t = b && b.querySelector('.finding-detail-loaded table.finding-facts');"
+            "return t ? b : null;",
+            index,
+        )
+    )
+
+
+def test_b007_a_finding_shows_its_quotes_when_opened_also_after_a_filter_change(browser, live_server):
+    browser.get(live_server + "/qualite")
+    wait_for_charts(browser)
+    assert browser.find_elements(By.CSS_SELECTOR, ".findings-accordion table.finding-facts") == []  # not sent yet
+    body = open_finding(browser, 1)
+    assert body.find_elements(By.CSS_SELECTOR, "q.quote")
+    screenshot(browser, "qualite-incoherence-ouverte")
+    choose_option(browser, ids.filter_control("regions"), "OM")
+    WebDriverWait(browser, 10).until(lambda d: "regions=OM" in d.current_url)
+    WebDriverWait(browser, 10).until(lambda d: "Outre-Mer" in d.find_element(By.ID, ids.FINDINGS_COUNT).text)
+    body = open_finding(browser, 0)
+    assert body.find_elements(By.CSS_SELECTOR, "tr.finding-fact-selected")  # the selected territory's facts stand out

@@ -206,5 +206,7 @@ def test_region_deck_has_the_charts_of_the_region_page(built_db, cur, monkeypatc
     built = build_deck(cur, code)
     assert [ids.chart(c.name) for c in built.charts] == list(page)
     for chart in built.charts:
-        assert chart.figure.layout.title.text == page[ids.chart(chart.name)].layout.title.text
+        shown = page[ids.chart(chart.name)]  # a figure, or its plotly JSON (figures cached by the page)
+        shown = shown if isinstance(shown, dict) else shown.to_plotly_json()
+        assert chart.figure.layout.title.text == shown["layout"]["title"]["text"]
     assert ids.chart(build_deck(cur, "FR").charts[0].name) in graphs(overview.layout())

@@ -224,6 +224,14 @@ def test_replace_a_snapshot(two_weeks, tmp_path):
             (3, WEEK_2),
         ]
         assert con.execute("SELECT count(*) FROM operations WHERE snapshot_id = 2").fetchone() == (0,)
+        # the replaced snapshot's aggregates go with it; the new one has its own
+        assert con.execute("SELECT snapshot_id FROM snapshot_aggregates ORDER BY 1").fetchall() == [(1,), (3,)]
+        for table in ("cell_totals", "cell_months", "cell_lags"):
+            assert con.execute(f"SELECT count(*) FROM {table} WHERE snapshot_id = 2").fetchone() == (0,)
+        assert con.execute(
+            "SELECT sum(operation_count), sum(disbursement_count), sum(disbursed_eur) FROM cell_totals "
+            "WHERE snapshot_id = 3"
+        ).fetchone() == (2, 1, 1000)
         deltas = queries.region_deltas(con).set_index("region_code")
         assert deltas.loc["OM", "engaged_delta"] == 400_000
         assert deltas.loc["11", "engaged_delta"] == -500_000

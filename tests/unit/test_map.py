@@ -20,7 +20,9 @@ from dashboard.figures.map import (
     label_color,
     map_patch,
     map_style,
+    restyled,
     trace_indices,
+    with_selection,
 )
 from dashboard.figures.theme import SEQUENTIAL_SCALE
 from dashboard.formatting import format_value
@@ -262,3 +264,21 @@ def test_click_rejects_non_area_traces_and_unknown_sections(cur):
     assert clicked_section({"points": [{"curveNumber": labels}]}, geometry, section_codes(cur)) is None
     idf = geometry.codes.index("11")
     assert clicked_section({"points": [{"curveNumber": idf}]}, geometry, ("84", "OM")) is None
+
+
+def test_restyled_base_map_equals_the_map_built_for_the_style(cur, drom_facts):
+    geometry = load_geometry()
+    base = choropleth(geometry, style_of(cur, "droits_total", drom_facts, ("84",)), CTX).to_plotly_json()
+    before = pio_json.to_json_plotly(base)
+    for measure, selected in (("qpv_count", ()), ("taux_engagement", ("OM", "93")), ("cf_esh_groupe", ("84",))):
+        style = style_of(cur, measure, drom_facts, selected)
+        expected = json.loads(pio_json.to_json_plotly(choropleth(geometry, style, CTX)))
+        assert json.loads(pio_json.to_json_plotly(restyled(base, style, geometry))) == expected
+    assert pio_json.to_json_plotly(base) == before  # the cached base map is left as it was
+
+
+def test_with_selection_equals_a_style_computed_for_the_selection(cur, drom_facts):
+    geometry = load_geometry()
+    plain = style_of(cur, "prets_alloues_meur", drom_facts)
+    for selected in ((), ("84",), ("OM", "11", "93")):
+        assert with_selection(plain, geometry, selected) == style_of(cur, "prets_alloues_meur", drom_facts, selected)
