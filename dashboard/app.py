@@ -8,6 +8,8 @@ import sys
 import dash
 import dash_bootstrap_components as dbc  # noqa: F401  (registers the component suite)
 from dash import Dash
+from flask import Flask, Response, request
+from plotly.offline import get_plotlyjs_version
 
 from . import auth, db, ids, security
 from .callbacks import register_url_sync
@@ -20,6 +22,76 @@ from .synthetic import synthetic_shown
 
 #: Page modules under dashboard/pages, each calling `dash.register_page`.
 PAGE_MODULES = ("overview", "prets", "droits", "contreparties", "carte", "suivi", "region", "qualite")
+
+#: Folder of assets/ served but not included in the index page by Dash (loaded on purpose instead).
+VENDOR_ASSETS = "vendor"
+#: Trace types of the partial plotly.js bundle that draws the charts (plotly.js "cartesian" dist):
+#: the figures may use these only (tests/unit/test_app_plotly.py checks the code).
+PLOTLY_BUNDLE_TRACES = frozenset(
+    {
+        "bar",
+        "box",
+        "contour",
+        "heatmap",
+        "histogram",
+        "histogram2d",
+        "histogram2dcontour",
+        "image",
+        "pie",
+        "scatter",
+        "scatterternary",
+        "violin",
+    }
+)
+PLOTLY_PRELOAD_ID = "plotly-bundle"
+#: Browser cache lifetime of the assets whose URL changes with their content (one year).
+ASSET_MAX_AGE = 365 * 24 * 3600
+
+
+def plotly_bundle() -> str | None:
+    """Path under assets/ of the partial plotly.js bundle of the plotly.js version plotly.py draws for.
+
+    None when it is missing (plotly upgraded without its bundle): Dash's full bundle is used then.
+    """
+    path = f"{VENDOR_ASSETS}/plotly-cartesian-{get_plotlyjs_version()}.min.js"
+    return path if (REPO_DIR / "assets" / path).is_file() else None
+
+
+def _preload_plotly(app: Dash) -> None:
+    """Have the index page fetch the partial plotly.js bundle along with Dash's own scripts.
+
+    Dash fetches plotly.js only once the first graph mounts, after the page content came back from
+    the server; assets/05-plotly.js has that graph run the preloaded bundle instead.
+    """
+    bundle = plotly_bundle()
+    if bundle is None:
+        print(f"plotly.js partiel absent de assets/{VENDOR_ASSETS}/ : plotly.js complet utilisé.", file=sys.stderr)
+        return
+    # Low priority: Dash's own scripts, which the page needs first, go ahead of it.
+    href = app.get_asset_url(bundle)
+    tag = f'<link id="{PLOTLY_PRELOAD_ID}" rel="preload" as="script" fetchpriority="low" href="{href}">'
+    app.index_string = app.index_string.replace("{%css%}", "{%css%}\n        " + tag, 1)
+
+
+def _cache_fingerprinted_assets(app: Dash) -> None:
+    """Let browsers keep the assets whose URL changes with their content: Dash links them with
+    `?m=<modification time>`, and the file names under assets/vendor/ carry their version.
+
+    Flask serves assets `no-cache`: without this, every page load revalidates each of them.
+    """
+    prefix = f"{app.config.routes_pathname_prefix}{app.config.assets_url_path.strip('/')}/"
+    vendor = f"{prefix}{VENDOR_ASSETS}/"
+    server: Flask = app.server
+
+    @server.after_request
+    def _cache(response: Response) -> Response:
+        path = request.path
+        fingerprinted = path.startswith(prefix) and ("m" in request.args or path.startswith(vendor))
+        if fingerprinted and response.status_code in (200, 304):
+            response.cache_control.no_cache = None
+            response.cache_control.max_age = ASSET_MAX_AGE
+            response.cache_control.immutable = True
+        return response
 
 
 def _shell() -> object:
@@ -57,7 +129,9 @@ def create_app() -> Dash:
         suppress_callback_exceptions=True,
         serve_locally=True,
         on_error=security.callback_error,
+        assets_path_ignore=[VENDOR_ASSETS],
     )
+    _preload_plotly(app)
     for module in PAGE_MODULES:
         importlib.import_module(f"{__package__}.pages.{module}")
     app.layout = _shell
@@ -72,6 +146,7 @@ def create_app() -> Dash:
     # Dash registers its JavaScript bundles while rendering the index page. Render it once now,
     # so that every gunicorn worker serves them even if another worker served the index.
     security.install(app, debug=settings.debug)
+    _cache_fingerprinted_assets(app)
     auth.install(app.server)  # first of the before_request hooks: nothing runs unauthenticated
     app.server.test_client().get("/", environ_base={"npnru.warmup": True})
     return app

@@ -1,0 +1,72 @@
+/* plotly.js for the charts: a third of the full bundle, and already downloaded when the first chart needs it.
+ *
+ * Dash loads plotly.js lazily: only when the first dcc.Graph mounts, i.e. once the page content came back
+ * from the server, does it add a <script> for the full bundle (4.8 MB), whose download and compilation (1 to
+ * 1.5 s of main thread on this hardware) then delay every first page load. Instead the index page preloads,
+ * at low priority, the partial bundle of the same plotly.js version with the trace types the figures use
+ * (<link id="plotly-bundle" rel="preload">, see dashboard/app.py), and the first graph runs that one. A page
+ * without charts never runs it.
+ *
+ * dcc.Graph takes `window.Plotly` when it is set. Until the bundle has run, `window.Plotly` is a thenable
+ * that runs it, so that the graph waits for this bundle instead of adding the full one. Should the partial
+ * bundle fail to load, the full one Dash would have used (window._dashPlotlyJSURL) is loaded instead. */
+(function () {
+    var link = document.getElementById("plotly-bundle");
+    if (!link || window.Plotly) {
+        return; // no bundle preloaded: Dash's own lazy loading applies
+    }
+    var loading = null;
+
+    function inject(src) {
+        return new Promise(function (resolve, reject) {
+            var script = document.createElement("script");
+            script.src = src;
+            script.async = true;
+            script.onload = function () {
+                resolve();
+            };
+            script.onerror = function () {
+                reject(new Error("plotly.js did not load: " + src));
+            };
+            document.head.appendChild(script);
+        });
+    }
+
+    function settle(value) {
+        // The bundle ends with `window.Plotly = Plotly`: from then on a plain property.
+        Object.defineProperty(window, "Plotly", { value: value, writable: true, configurable: true, enumerable: true });
+    }
+
+    function loaded() {
+        var property = Object.getOwnPropertyDescriptor(window, "Plotly");
+        if (!property || !("value" in property) || !property.value) {
+            throw new Error("plotly.js did not define window.Plotly");
+        }
+    }
+
+    function load() {
+        if (!loading) {
+            loading = inject(link.href)
+                .then(loaded)
+                .catch(function () {
+                    settle(undefined);
+                    return inject(window._dashPlotlyJSURL).then(loaded);
+                });
+        }
+        return loading;
+    }
+
+    var pending = {
+        then: function (onLoaded, onFailed) {
+            return load().then(onLoaded, onFailed);
+        },
+    };
+    Object.defineProperty(window, "Plotly", {
+        configurable: true,
+        enumerable: true,
+        get: function () {
+            return pending;
+        },
+        set: settle,
+    });
+})();
