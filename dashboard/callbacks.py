@@ -33,8 +33,7 @@ def store_filters(values: list[object], search: object = None, previous: object 
     The filter values a page dropped from its address are reported once, at the first call for
     that address (`search` keeps the address the browser loaded, even after the filters rewrote it).
     """
-    cur = db.cursor()
-    codes = section_codes(cur)
+    codes = db.cached(section_codes)
     names = [_control_name(item) for item in ctx.inputs_list[0]] if ctx.inputs_list else []
     raw = {name: value for name, value in zip(names, values or [], strict=False) if isinstance(name, str)}
     filters = validate(raw, codes, weekly_choices_for(raw))
@@ -147,11 +146,11 @@ def download_csv(n_clicks: int | None, store: object) -> object:
     if not n_clicks or not isinstance(name, str) or name not in EXPORTS:
         return no_update
     cur = db.cursor()
-    filters = from_store(store, section_codes(cur), weekly_choices_for(store if isinstance(store, dict) else ()))
+    filters = from_store(store, db.cached(section_codes), weekly_choices_for(store if isinstance(store, dict) else ()))
     if name in EXPORT_SOURCES:
         source_line, data_date = EXPORT_SOURCES[name](cur, filters)
     else:
-        info = source_info(cur)
+        info = db.cached(source_info)
         source_line, data_date = info.source_line, info.data_date
     content = to_csv(
         EXPORTS[name](cur, filters),

@@ -82,9 +82,9 @@ def _filters(cur, source: object, *, query: bool = False) -> Filters:
     """Validated filters, their regions narrowed to the requester's (none left: all of the requester's)."""
     choices = weekly_choices_for(WEEKLY_NAMES)
     if query:
-        filters = from_query(source, section_codes(cur), choices)  # type: ignore[arg-type]
+        filters = from_query(source, db.cached(section_codes), choices)  # type: ignore[arg-type]
     else:
-        filters = from_store(source, section_codes(cur), choices)
+        filters = from_store(source, db.cached(section_codes), choices)
     return restrict_regions(filters, _access(cur).regions)
 
 
@@ -120,7 +120,7 @@ def weekly_context(cur, pair: SnapshotPair) -> ChartContext:
 
 def report_context(cur, pair: SnapshotPair) -> ChartContext:
     """Source line of the charts that set the report next to the extract."""
-    info = source_info(cur)
+    info = db.cached(source_info)
     return ChartContext(
         f"{info.source_line.replace('Source :', 'Sources :', 1)} ; extraction hebdomadaire du "
         f"{french_date(pair.current_as_of)}",
@@ -130,7 +130,7 @@ def report_context(cur, pair: SnapshotPair) -> ChartContext:
 
 
 def _unavailable(cur, title: str, message: str | None = None) -> object:
-    info = source_info(cur)
+    info = db.cached(source_info)
     default = "Aucune extraction hebdomadaire chargée." if _access(cur).allowed else f"{AUTH_REQUIRED}."
     return empty_figure(
         message or default,
