@@ -142,6 +142,13 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
+def _install(tmp_path: Path, db_path: Path) -> None:
+    """Move a finished copy over the database: fsynced, then renamed atomically."""
+    _fsync(tmp_path)
+    os.replace(tmp_path, db_path)
+    _fsync(db_path.parent)
+
+
 def existing_snapshot(db_path: Path, as_of: date) -> tuple[int, datetime] | None:
     """`(snapshot_id, imported_at)` of the snapshot as of `as_of`, if the database has one."""
     if not db_path.exists():
@@ -338,9 +345,7 @@ def import_extract(
                         is_synthetic,
                         existing[0] if existing else None,
                     )
-                    _fsync(tmp_path)
-                    os.replace(tmp_path, db_path)
-                    _fsync(db_path.parent)
+                    _install(tmp_path, db_path)
                 except BaseException:
                     _remove(tmp_path)
                     raise
@@ -402,9 +407,7 @@ def refresh_aggregates(db_path: Path) -> list[int]:
                 con.execute("CHECKPOINT")
             finally:
                 con.close()
-            _fsync(tmp_path)
-            os.replace(tmp_path, db_path)
-            _fsync(db_path.parent)
+            _install(tmp_path, db_path)
         except BaseException:
             _remove(tmp_path)
             raise
