@@ -459,8 +459,10 @@ def show_details(active: object, classes: object, store: object):
     classes = classes if isinstance(classes, list) else []
     known = db.cached(findings).set_index("finding_id", drop=False)
     wanted = [
-        isinstance(o.get("id"), dict)
-        and o["id"].get("finding") in opened
+        isinstance(o, dict)
+        and isinstance(o.get("id"), dict)
+        and isinstance(o["id"].get("finding"), str)
+        and o["id"]["finding"] in opened
         and o["id"]["finding"] in known.index
         and (classes[i] if i < len(classes) else None) != DETAIL_LOADED
         for i, o in enumerate(outputs)

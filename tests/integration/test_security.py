@@ -139,6 +139,7 @@ def test_every_callback_survives_hostile_values(app_client, callback_bodies, bui
         lambda b: {**b, "output": HUGE},
         lambda b: {**b, "output": "chart-nope.figure"},
         lambda b: {**b, "outputs": [{"id": {"$ne": 1}, "property": 3}]},
+        lambda b: {**b, "outputs": [[{"id": {"type": "x", "finding": {"a": [1]}}, "property": "children"}]]},
         lambda b: {**b, "changedPropIds": [{"a": 1}]},
         lambda b: [b],
         lambda b: "just a string",
