@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+
+import pandas as pd
 
 #: Thousands separator: the narrow no-break space of French typography.
 THOUSANDS = "\u202f"
@@ -61,6 +64,21 @@ def format_value(value: float | None, unit: str, decimals: int | None = None) ->
         return text
     symbol = UNIT_SYMBOLS.get(unit, unit)
     return f"{text}\u00a0{symbol}" if symbol else text
+
+
+def _absent(value: object) -> bool:
+    """None, NaN or pandas' NA."""
+    return value is None or bool(pd.isna(value))
+
+
+def printed_fact(row: Mapping[str, object]) -> str:
+    """A `facts_detail` row as the report prints it: `plus de 1 400`, `502 M€`; `non publié` when absent."""
+    if _absent(row.get("value_text")):
+        return "non publié"
+    hedge = "" if _absent(row.get("qualifier")) else f"{row['qualifier']} "
+    symbol = row.get("unit_symbol")
+    unit = "" if row.get("unit") == "COUNT" or _absent(symbol) or not symbol else f"\u00a0{symbol}"
+    return f"{hedge}{row['value_text']}{unit}"
 
 
 def format_period(code: str) -> str:

@@ -21,7 +21,7 @@ import plotly.colors as pc
 import plotly.graph_objects as go
 from dash import Patch
 
-from ..formatting import format_period
+from ..formatting import format_period, printed_fact
 from ..geometry import GEOMETRY_CREDIT, OVERSEAS_SECTION, MapGeometry
 from ..indicators import Indicator
 from .bars import NOT_PUBLISHED, ChartContext, formatted, unit_label
@@ -80,13 +80,6 @@ def _missing(value: object) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
-def _printed(row: Mapping[str, object]) -> str:
-    qualifier = "" if _missing(row.get("qualifier")) else f"{row['qualifier']} "
-    symbol = row.get("unit_symbol")
-    unit = "" if row.get("unit") == "COUNT" or _missing(symbol) or not symbol else f"\u00a0{symbol}"
-    return f"{qualifier}{row['value_text']}{unit}"
-
-
 def drom_lines(facts: pd.DataFrame, data_as_of: str | None = None) -> dict[str, list[str]]:
     """Short phrases of the figures each DROM publishes on its own (`facts_detail` rows of 01..06).
 
@@ -100,7 +93,7 @@ def drom_lines(facts: pd.DataFrame, data_as_of: str | None = None) -> dict[str, 
     order = {m: i for i, m in enumerate(DROM_MEASURES)}
     rows = rows.assign(_order=rows["measure"].map(order)).sort_values(["territory_code", "_order", "period"])
     for row in rows.drop_duplicates(["territory_code", "measure", "period"]).to_dict("records"):
-        phrase = DROM_MEASURES[row["measure"]].format(_printed(row))
+        phrase = DROM_MEASURES[row["measure"]].format(printed_fact(row))
         if row["period"] != data_as_of:
             phrase += f" {format_period(row['period'])}"
         lines.setdefault(row["territory_code"], []).append(phrase)

@@ -16,7 +16,7 @@ from ..components.weekly import changes_panel
 from ..exports import register_export
 from ..figures.bars import ChartContext, ranking_bar
 from ..filters import Filters, from_query, from_store
-from ..formatting import format_value
+from ..formatting import format_value, printed_fact
 from ..indicators import INDICATORS
 from ..presentation.ui import exporter
 from ..queries.common import indicator_values, section_codes, source_info, territories
@@ -43,14 +43,6 @@ def section_regions() -> list[tuple[str, str]]:
     return [(r.code, r.name) for r in db.cached(territories).itertuples() if r.kind == "section"]
 
 
-def _printed(row: pd.Series) -> str:
-    if pd.isna(row["value_text"]):
-        return "non publié"
-    hedge = "" if pd.isna(row["qualifier"]) else f"{row['qualifier']} "
-    unit = "" if row["unit"] == "COUNT" else f"\u00a0{row['unit_symbol']}"
-    return f"{hedge}{row['value_text']}{unit}"
-
-
 def _detail(row: pd.Series) -> tuple[str | None, str]:
     if pd.isna(row["regions_sum"]) or not row["regions_count"]:
         return None, "text-muted"
@@ -70,7 +62,7 @@ def kpi_grid() -> dbc.Row:
             kpi_card(
                 f"kpi-{row['key']}",
                 row["label"],
-                _printed(pd.Series(row)),
+                printed_fact(row),
                 quote=row["quote"],
                 section=row["section_title"],
                 detail=detail,

@@ -17,7 +17,7 @@ from ..exports import register_export
 from ..figures.bars import Series, region_bars
 from ..figures.theme import OKABE_ITO, empty_figure
 from ..filters import Filters, from_query, from_store
-from ..formatting import format_period, format_value
+from ..formatting import format_period, format_value, printed_fact
 from ..queries.common import section_codes, territories
 from ..queries.quality import (
     ROLE_LABELS,
@@ -67,12 +67,6 @@ def _gap(value: float, unit: str) -> str:
     return sign + _number(abs(value), unit)
 
 
-def _printed(row: dict) -> str:
-    hedge = "" if pd.isna(row["qualifier"]) else f"{row['qualifier']} "
-    unit = "" if row["unit"] == "COUNT" or pd.isna(row["unit_symbol"]) else f"\u00a0{row['unit_symbol']}"
-    return f"{hedge}{row['value_text']}{unit}"
-
-
 def _heading(row: dict) -> list:
     detail = f" — {row['breakdown']}" if isinstance(row["breakdown"], str) and row["breakdown"] else ""
     return [
@@ -97,7 +91,7 @@ def _facts_table(facts: list[dict], highlight: tuple[str, ...] = ()) -> dbc.Tabl
             [
                 html.Td(ROLE_LABELS.get(f["role"], f["role"]), className="text-nowrap text-muted"),
                 html.Td(f["territory_name"], className="text-nowrap"),
-                html.Td(_printed(f), className="text-end text-nowrap fw-semibold"),
+                html.Td(printed_fact(f), className="text-end text-nowrap fw-semibold"),
                 html.Td(
                     [
                         html.Q(f["quote"], className="quote"),

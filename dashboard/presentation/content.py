@@ -16,7 +16,7 @@ from ..figures.bars import ChartContext, ranking_bar
 from ..figures.land import drom_figure, printed_text
 from ..figures.region import split_figure, split_height
 from ..filters import Filters
-from ..formatting import format_value
+from ..formatting import format_value, printed_fact
 from ..indicators import INDICATORS
 from ..queries.common import indicator_values, source_info, territories
 from ..queries.land import drom_details, overseas_printed_totals
@@ -104,14 +104,6 @@ def region_key_figures(cur: duckdb.DuckDBPyConnection, code: str) -> list[KeyFig
     return rows
 
 
-def _printed_national(row: pd.Series) -> str:
-    if pd.isna(row["value_text"]):
-        return "non publié"
-    hedge = "" if pd.isna(row["qualifier"]) else f"{row['qualifier']} "
-    unit = "" if row["unit"] == "COUNT" else f"\u00a0{row['unit_symbol']}"
-    return f"{hedge}{row['value_text']}{unit}"
-
-
 def national_key_figures(cur: duckdb.DuckDBPyConnection) -> list[KeyFigure]:
     """The national key figures as the overview prints them, with the sum of the sections."""
     rows = []
@@ -130,7 +122,7 @@ def national_key_figures(cur: duckdb.DuckDBPyConnection) -> list[KeyFigure]:
             KeyFigure(
                 key=str(row["key"]),
                 label=str(row["label"]),
-                printed=_printed_national(series),
+                printed=printed_fact(series),
                 detail=detail or "—",
                 value=None if pd.isna(series["value"]) else float(series["value"]),
                 warning=warning,
