@@ -30,8 +30,9 @@ MAX_QUERY_LENGTH = 4096
 def store_filters(values: list[object], search: object = None, previous: object = None) -> dict[str, object]:
     """Validate every filter control of the page into the store (and the URL query string).
 
-    The filter values a page dropped from its address are reported once, at the first call for
-    that address (`search` keeps the address the browser loaded, even after the filters rewrote it).
+    The filter values a page dropped from its address are reported at the first call for that
+    address and the one right after it, no later (`search` keeps the address the browser loaded,
+    even after the filters rewrote it).
     """
     codes = db.cached(section_codes)
     names = [_control_name(item) for item in ctx.inputs_list[0]] if ctx.inputs_list else []
@@ -40,7 +41,9 @@ def store_filters(values: list[object], search: object = None, previous: object 
     rejected = list(filters.rejected)
     search = search[:MAX_QUERY_LENGTH] if isinstance(search, str) else ""
     new_address = not isinstance(previous, dict) or previous.get("search") != search
-    if new_address:
+    # Reported at the first call for an address and, recomputed, at the call right after it (the
+    # page's controls mounting): the alert's update for the first store value may be superseded.
+    if new_address or (isinstance(previous, dict) and previous.get("new_address") is True):
         rejected = [*_url_rejections(search, codes), *rejected]
     return {
         **filters.to_store(),

@@ -245,3 +245,22 @@ def test_a_failing_callback_shows_a_french_alert_and_no_traceback(app_client, ca
         ids.ERROR_ALERT in text
         and "Une erreur est survenue" in json.loads(text)["sideUpdate"][ids.ERROR_ALERT]["children"]
     )
+
+
+def test_address_rejections_are_reported_by_the_first_two_calls_of_an_address_only(app_client):
+    """The page's controls mounting right after the address may supersede the alert's first update:
+    the second call reports the address's rejections again, a later change no more."""
+
+    def call(previous: object) -> dict:
+        body = store_body({"regions": ["84"]}, "?regions=84,ZZ")
+        body["state"][1]["value"] = previous
+        response = app_client.post("/_dash-update-component", json=body)
+        assert response.status_code == 200
+        return response.get_json()["response"][ids.FILTERS]["data"]
+
+    first = call(None)
+    second = call(first)
+    third = call(second)
+    assert any("'ZZ'" in r for r in first["rejected"]) and first["new_address"] is True
+    assert any("'ZZ'" in r for r in second["rejected"]) and second["new_address"] is False
+    assert third["rejected"] == [] and third["new_address"] is False
