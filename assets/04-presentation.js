@@ -126,7 +126,8 @@
             if (figure && figure.layout) {
                 var next = action(graph, figure);
                 if (next) {
-                    api.set_props(graph.id, { figure: next });
+                    // The graph's box has the figure's height (components/chart_card.py): both change.
+                    api.set_props(graph.id, { figure: next, style: { height: next.layout.height + "px" } });
                 }
             }
         });

@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dashboard.ids import ERROR_ALERT
+
 from . import dash_payloads as dp
 from .httpclient import Client
 from .stats import summary
+
+#: A failed callback is answered 200 with a side update opening this alert (the app's global
+#: `on_error`, dashboard/security.py): counted as an error like an HTTP error.
+ERROR_MARK = f'"{ERROR_ALERT}"'.encode()
+
+
+def failed(status: int, body: bytes) -> bool:
+    """Whether a callback request failed: an HTTP error, or the app's error alert in the answer."""
+    return status not in (200, 204) or ERROR_MARK in body
 
 
 class HttpTransport:
@@ -22,8 +33,10 @@ class HttpTransport:
         return response.json()
 
     def post_json(self, path: str, payload: object) -> tuple[int, object]:
+        """The status (500 when the app answered with its error alert) and the JSON answer."""
         response = self.client.post_json(path, payload)
-        return response.status, (response.json() if response.status == 200 else None)
+        status = 500 if response.status == 200 and failed(response.status, response.body) else response.status
+        return status, (response.json() if response.status == 200 else None)
 
 
 @dataclass
@@ -82,7 +95,7 @@ def time_steps(url: str, steps: list[dp.Step], reps: int, warmup: int = 2) -> li
                 continue
             if round_index < warmup:
                 continue
-            if response.status not in (200, 204):
+            if failed(response.status, response.body):
                 errors[i] += 1
             samples[i].append(response.ms)
             sizes[i].append(len(response.body))

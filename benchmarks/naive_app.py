@@ -61,11 +61,13 @@ def per_request_cursor() -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _filters(cur: duckdb.DuckDBPyConnection, store: object):
+def _filters(cur: duckdb.DuckDBPyConnection, values: object):
+    """The filters of the page's controls (the first input of every filter callback)."""
     from dashboard.filters import from_store
+    from dashboard.on_filters import control_values
     from dashboard.queries.common import section_codes
 
-    return from_store(store, section_codes(cur))
+    return from_store(control_values(values), section_codes(cur))
 
 
 def _sized(figure) -> tuple[object, dict[str, str]]:
@@ -73,16 +75,18 @@ def _sized(figure) -> tuple[object, dict[str, str]]:
 
 
 @naive("pages.overview.update_ranking")
-def ranking(store: object):
+def ranking(values: object):
     from dashboard.indicators import INDICATORS
     from dashboard.queries.common import indicator_values
 
     cur = per_request_cursor()
-    filters = _filters(cur, store)
+    filters = _filters(cur, values)
     data = indicator_values(cur, filters.measure).sort_values("value")
     data["selected"] = data["region_code"].isin(filters.regions)
-    return px.bar(
-        data, x="value", y="region_name", color="selected", orientation="h", title=INDICATORS[filters.measure].label
+    return _sized(
+        px.bar(
+            data, x="value", y="region_name", color="selected", orientation="h", title=INDICATORS[filters.measure].label
+        )
     )
 
 
@@ -91,11 +95,11 @@ def _long(data: pd.DataFrame, name: str, columns: list[str]) -> pd.DataFrame:
 
 
 @naive("pages.prets.update_stages")
-def stages(store: object):
+def stages(values: object):
     from dashboard.queries.loans import loan_stages
 
     cur = per_request_cursor()
-    data = loan_stages(cur, _filters(cur, store).regions)
+    data = loan_stages(cur, _filters(cur, values).regions)
     long = _long(data, "region_name", ["alloues", "engages", "engages_2024"])
     return _sized(
         px.bar(long, x="valeur", y="region_name", color="série", barmode="group", orientation="h", height=600)
@@ -103,32 +107,32 @@ def stages(store: object):
 
 
 @naive("pages.prets.update_rates")
-def rates(store: object):
+def rates(values: object):
     from dashboard.queries.loans import engagement_rates
 
     cur = per_request_cursor()
-    data = engagement_rates(cur, _filters(cur, store).regions)
+    data = engagement_rates(cur, _filters(cur, values).regions)
     return _sized(px.bar(data, x="rate", y="region_name", orientation="h", height=520))
 
 
 @naive("pages.prets.update_disbursed")
-def disbursed(store: object):
+def disbursed(values: object):
     from dashboard.pages.prets import disbursement_table
     from dashboard.queries.loans import disbursements
 
     cur = per_request_cursor()
-    data = disbursements(cur, _filters(cur, store).regions)
+    data = disbursements(cur, _filters(cur, values).regions)
     long = _long(data.assign(nom=data["territory_name"] + " " + data["period_label"]), "nom", ["engages", "decaisses"])
     figure = px.bar(long, x="valeur", y="nom", color="série", barmode="group", orientation="h", height=600)
     return *_sized(figure), disbursement_table(data)
 
 
 @naive("pages.droits.update_sections")
-def rights_sections(store: object):
+def rights_sections(values: object):
     from dashboard.queries.rights import rights_by_section
 
     cur = per_request_cursor()
-    filters = _filters(cur, store)
+    filters = _filters(cur, values)
     data = rights_by_section(cur, filters.regions)
     columns = list(filters.famille or ("requalification", "reconstitution"))
     if filters.vue == "part":
@@ -137,32 +141,40 @@ def rights_sections(store: object):
 
 
 @naive("pages.contreparties.update_sections")
-def land_sections(store: object):
+def land_sections(values: object):
     from dashboard.queries.land import section_counterparts
 
     cur = per_request_cursor()
-    filters = _filters(cur, store)
+    filters = _filters(cur, values)
     data = section_counterparts(cur, filters.regions)
     columns = [
         c
         for c, operator in (("cf_fonciere_logement", "fonciere_logement"), ("cf_esh_groupe", "esh_groupe"))
         if not filters.operateur or operator in filters.operateur
     ]
-    return px.bar(_long(data, "region_name", columns), x="valeur", y="region_name", color="série", orientation="h")
+    return _sized(
+        px.bar(_long(data, "region_name", columns), x="valeur", y="region_name", color="série", orientation="h")
+    )
 
 
 @naive("pages.carte.restyle_map")
-def full_map(store: object, rendered: object):
+def full_map(values: object, rendered: object):
     """The whole figure, geometry included, at every change (no `dash.Patch`)."""
-    from dashboard.figures.map import choropleth
+    from dashboard.figures.map import choropleth, map_style, with_selection
     from dashboard.geometry import load_geometry
-    from dashboard.pages.carte import _rendered, _style
-    from dashboard.pages.overview import chart_context
+    from dashboard.indicators import INDICATORS
+    from dashboard.pages.carte import _drom_lines, _rendered
+    from dashboard.pages.overview import context_of
+    from dashboard.queries.common import indicator_values
 
     cur = per_request_cursor()
-    filters = _filters(cur, store)
-    figure = choropleth(load_geometry(), _style(cur, filters.measure, filters.regions), chart_context(cur))
-    return figure, _rendered(filters)
+    filters = _filters(cur, values)
+    geometry = load_geometry()
+    style = map_style(
+        indicator_values(cur, filters.measure), INDICATORS[filters.measure], geometry, drom_facts=_drom_lines(cur)
+    )
+    style = with_selection(style, geometry, filters.regions)
+    return choropleth(geometry, style, context_of(cur)), _rendered(filters)
 
 
 _real_callback = dash.callback

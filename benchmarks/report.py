@@ -279,6 +279,21 @@ def _size_section(size: int, result: dict) -> list[str]:
                 for r in callbacks
             ],
         )
+        failed = [r for r in callbacks if r.get("errors") or r.get("naive_errors")]
+        lines += [
+            "",
+            "Failed requests (HTTP error, or answered with the app's error alert): "
+            + (
+                "; ".join(
+                    f"{r['page']} {r['scenario']} {r['callback'][:60]}: {r.get('errors') or 0} app, "
+                    f"{r.get('naive_errors') or 0} naive"
+                    for r in failed
+                )
+                if failed
+                else "none."
+            ),
+            "",
+        ]
     browser = result.get("browser", [])
     if browser:
         lines += ["### Headless Chromium (ms)", ""]

@@ -135,6 +135,7 @@ def _merge_naive(records: list[dict], naive: list[dict]) -> None:
         record["naive_callback_p50_ms"] = other["callback_p50_ms"]
         record["naive_callback_p95_ms"] = other["callback_p95_ms"]
         record["naive_response_bytes"] = other["response_bytes"]
+        record["naive_errors"] = other["errors"]
         record["gain_p95"] = ratio(other["callback_p95_ms"], record["callback_p95_ms"])
         record["bytes_ratio"] = ratio(other["response_bytes"], record["response_bytes"])
 

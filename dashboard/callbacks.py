@@ -12,6 +12,7 @@ from . import db, ids
 from .auth import operations_access
 from .exports import EXPORT_SOURCES, EXPORTS, to_csv
 from .filters import FILTER_NAMES, MAX_VALUE_LENGTH, WEEKLY_NAMES, WeeklyChoices, from_query, from_store, validate
+from .on_filters import control_name
 from .queries.common import section_codes, source_info
 from .queries.weekly import weekly_choices
 from .synthetic import synthetic_shown
@@ -35,7 +36,7 @@ def store_filters(values: list[object], search: object = None, previous: object 
     even after the filters rewrote it).
     """
     codes = db.cached(section_codes)
-    names = [_control_name(item) for item in ctx.inputs_list[0]] if ctx.inputs_list else []
+    names = [control_name(item) for item in ctx.inputs_list[0]] if ctx.inputs_list else []
     raw = {name: value for name, value in zip(names, values or [], strict=False) if isinstance(name, str)}
     filters = validate(raw, codes, weekly_choices_for(raw))
     rejected = list(filters.rejected)
@@ -79,12 +80,6 @@ def weekly_choices_for(names: Iterable[object]) -> WeeklyChoices | None:
         return WeeklyChoices()
     key = "weekly_choices" if access.regions is None else f"weekly_choices:{','.join(access.regions)}"
     return db.memo(key, lambda: weekly_choices(cur, access.regions))
-
-
-def _control_name(item: object) -> object:
-    """The filter name of an input entry of the pattern-matching list (untrusted: may be anything)."""
-    identifier = item.get("id") if isinstance(item, dict) else None
-    return identifier.get("name") if isinstance(identifier, dict) else None
 
 
 @callback(

@@ -10,11 +10,32 @@ from .. import ids
 from ..figures.theme import graph_config
 
 
+def figure_height(figure: go.Figure | dict | None) -> int | None:
+    """The height set in a figure's layout (a figure or its plotly JSON), if any."""
+    if isinstance(figure, go.Figure):
+        return figure.layout.height
+    layout = figure.get("layout") if isinstance(figure, dict) else None
+    height = layout.get("height") if isinstance(layout, dict) else None
+    return height if isinstance(height, int | float) else None
+
+
+def sized(figure: go.Figure) -> tuple[go.Figure, dict[str, str]]:
+    """A figure and the matching graph style, for a callback that replaces a chart_card's figure: the
+    graph's box must have the figure's height, or a responsive plot drawn while its card is hidden by
+    the loading spinner collapses to nothing."""
+    return figure, {"height": f"{figure.layout.height}px"}
+
+
 def chart_card(
     name: str, filename: str, figure: go.Figure | dict | None = None, *, height: int | None = None
 ) -> dbc.Card:
     """A dcc.Graph (id `ids.chart(name)`) with a "Données (CSV)" button exporting the data behind it;
-    `figure` is a figure or its plotly JSON (`Figure.to_plotly_json()`)."""
+    `figure` is a figure or its plotly JSON (`Figure.to_plotly_json()`).
+
+    The graph's box takes the figure's height (or `height`): callbacks that change the figure return
+    the matching style too (`sized`).
+    """
+    height = height or figure_height(figure)
     graph = dcc.Graph(
         id=ids.chart(name),
         figure=figure if figure is not None else go.Figure(),

@@ -31,6 +31,7 @@ from ..filters import Filters, from_query, from_store, validate
 from ..formatting import format_value
 from ..geometry import OVERSEAS_SECTION, load_geometry
 from ..indicators import INDICATORS, Indicator
+from ..on_filters import filters_callback, page_filters
 from ..queries.common import (
     indicator_values,
     published_facts,
@@ -268,16 +269,11 @@ def map_data(cur, filters: Filters) -> pd.DataFrame:
     )
 
 
-@callback(
-    Output(ids.chart(MAP), "figure"),
-    Output(ids.MAP_RENDERED, "data"),
-    Input(ids.FILTERS, "data"),
-    State(ids.MAP_RENDERED, "data"),
-)
-def restyle_map(store: object, rendered: object):
+@filters_callback(Output(ids.chart(MAP), "figure"), Output(ids.MAP_RENDERED, "data"), State(ids.MAP_RENDERED, "data"))
+def restyle_map(values: object, rendered: object):
     """Patch colours, texts and outlines only; the geometry stays in the browser."""
     codes = db.cached(section_codes)
-    filters = from_store(store, codes)
+    filters = page_filters(values)
     shown = from_store(rendered, codes) if isinstance(rendered, dict) else None
     if shown is not None and (shown.measure, shown.regions) == (filters.measure, filters.regions):
         return no_update, no_update
@@ -302,9 +298,9 @@ def select_on_click(click_data: object, current: object):
     return [] if selected == (section,) else [section]
 
 
-@callback(Output(ids.MAP_SELECTION, "children"), Input(ids.FILTERS, "data"), prevent_initial_call=True)
-def update_panel(store: object):
-    return selection_panel(from_store(store, db.cached(section_codes)))
+@filters_callback(Output(ids.MAP_SELECTION, "children"))
+def update_panel(values: object):
+    return selection_panel(page_filters(values))
 
 
 dash.register_page(__name__, path="/carte", name="Carte", order=4, title="Carte · NPNRU", layout=layout)

@@ -10,10 +10,11 @@ from __future__ import annotations
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output, callback, html
+import plotly.graph_objects as go
+from dash import Output, html
 
 from .. import db, ids
-from ..components.chart_card import chart_card
+from ..components.chart_card import chart_card, sized
 from ..components.controls import filter_bar, operateur_control, regions_control
 from ..components.kpi import kpi_card
 from ..exports import register_export
@@ -28,8 +29,9 @@ from ..figures.land import (
     sections_figure,
 )
 from ..figures.theme import empty_figure
-from ..filters import Filters, from_query, from_store
+from ..filters import Filters, from_query
 from ..formatting import format_value
+from ..on_filters import filters_callback, page_filters
 from ..queries.common import for_regions, section_codes
 from ..queries.land import (
     CF,
@@ -189,7 +191,7 @@ def layout(**query: str) -> html.Div:
             filter_bar(
                 regions_control(section_regions(), filters.regions), operateur_control(filters.operateur, width=5)
             ),
-            chart_card(SECTIONS, "contreparties-foncieres-par-section"),
+            chart_card(SECTIONS, "contreparties-foncieres-par-section", sections_view(filters)),
             html.H2("Outre-Mer", className="h5 mt-2"),
             html.P(
                 "Le bloc « chiffres clés » de la section Outre-Mer répartit les contreparties entre cinq opérateurs ; "
@@ -237,9 +239,8 @@ def layout(**query: str) -> html.Div:
     )
 
 
-@callback(Output(ids.chart(SECTIONS), "figure"), Input(ids.FILTERS, "data"))
-def update_sections(store: object):
-    filters = from_store(store, db.cached(section_codes))
+def sections_view(filters: Filters) -> go.Figure:
+    """Land counterparts by metropolitan section and operator (the page's filtered chart)."""
     data = for_regions(db.cached(section_counterparts), filters.regions)
     ctx = chart_context()
     if data.empty:
@@ -251,6 +252,11 @@ def update_sections(store: object):
             synthetic=ctx.synthetic,
         )
     return sections_figure(data, ctx, operators=filters.operateur)
+
+
+@filters_callback(Output(ids.chart(SECTIONS), "figure"), Output(ids.chart(SECTIONS), "style"))
+def update_sections(values: object):
+    return sized(sections_view(page_filters(values)))
 
 
 @register_export(SECTIONS)

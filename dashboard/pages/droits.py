@@ -5,18 +5,20 @@ from __future__ import annotations
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output, callback, html
+import plotly.graph_objects as go
+from dash import Output, html
 
 from .. import db, ids
-from ..components.chart_card import chart_card
+from ..components.chart_card import chart_card, sized
 from ..components.controls import famille_control, filter_bar, regions_control, vue_control
 from ..components.kpi import printed_kpi_card
 from ..exports import register_export
 from ..figures.bars import NOT_PUBLISHED
 from ..figures.loans import is_missing
 from ..figures.rights import FAMILLE_LABELS, FLAG, national_vs_sections, rights_section_bars
-from ..filters import FAMILLES, Filters, from_query, from_store
+from ..filters import FAMILLES, Filters, from_query
 from ..formatting import format_value
+from ..on_filters import filters_callback, page_filters
 from ..queries.common import for_regions, section_codes
 from ..queries.loans import NATIONAL, candidate_facts, pick
 from ..queries.rights import (
@@ -28,7 +30,7 @@ from ..queries.rights import (
     rights_findings,
 )
 from .overview import chart_context, section_regions
-from .prets import findings_list, sized
+from .prets import findings_list
 
 SECTIONS = "droits-territoires"
 NATIONAL_CHART = "droits-national"
@@ -147,8 +149,10 @@ def layout(**query: str) -> html.Div:
                 famille_control(filters.famille, width=4),
                 vue_control(filters.vue, width=3),
             ),
-            chart_card(SECTIONS, "droits-par-territoire"),
-            dbc.Alert(id=ids.RIGHTS_SECTION_FINDINGS, color="light", className="py-2 border"),
+            chart_card(SECTIONS, "droits-par-territoire", sections_figure(filters)),
+            dbc.Alert(
+                section_findings_view(filters), id=ids.RIGHTS_SECTION_FINDINGS, color="light", className="py-2 border"
+            ),
         ]
     )
 
@@ -212,26 +216,18 @@ def national_data(cur, filters: Filters) -> pd.DataFrame:
 # --- Callbacks -----------------------------------------------------------------------------------
 
 
-@callback(
-    Output(ids.chart(SECTIONS), "figure"),
-    Output(ids.chart(SECTIONS), "style"),
-    Input(ids.FILTERS, "data"),
-)
-def update_sections(store: object):
-    filters = from_store(store, db.cached(section_codes))
-    return sized(
-        rights_section_bars(
-            for_regions(db.cached(_by_section), filters.regions),
-            chart_context(),
-            familles=filters.famille or FAMILLES,
-            vue=filters.vue,
-        )
+def sections_figure(filters: Filters) -> go.Figure:
+    """Rights by section and family, counts or shares (the page's filtered chart)."""
+    return rights_section_bars(
+        for_regions(db.cached(_by_section), filters.regions),
+        chart_context(),
+        familles=filters.famille or FAMILLES,
+        vue=filters.vue,
     )
 
 
-@callback(Output(ids.RIGHTS_SECTION_FINDINGS, "children"), Input(ids.FILTERS, "data"))
-def update_section_findings(store: object):
-    filters = from_store(store, db.cached(section_codes))
+def section_findings_view(filters: Filters) -> list:
+    """The alert listing the rights findings of the selected sections."""
     findings = for_regions(db.cached(rights_findings), filters.regions, column="territory_code", keep=(NATIONAL,))
     findings = findings[findings["territory_code"] != NATIONAL]
     return [
@@ -244,6 +240,16 @@ def update_section_findings(store: object):
             findings, "les droits de réservation des territoires" + (" sélectionnés" if filters.regions else "")
         ),
     ]
+
+
+@filters_callback(Output(ids.chart(SECTIONS), "figure"), Output(ids.chart(SECTIONS), "style"))
+def update_sections(values: object):
+    return sized(sections_figure(page_filters(values)))
+
+
+@filters_callback(Output(ids.RIGHTS_SECTION_FINDINGS, "children"))
+def update_section_findings(values: object):
+    return section_findings_view(page_filters(values))
 
 
 dash.register_page(

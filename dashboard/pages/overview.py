@@ -5,19 +5,21 @@ from __future__ import annotations
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output, callback, html
+import plotly.graph_objects as go
+from dash import Output, html
 
 from .. import db, ids
 from ..auth import AUTH_REQUIRED, operations_access
-from ..components.chart_card import chart_card
+from ..components.chart_card import chart_card, sized
 from ..components.controls import filter_bar, measure_control, regions_control
 from ..components.kpi import kpi_card
 from ..components.weekly import changes_panel
 from ..exports import register_export
 from ..figures.bars import ChartContext, ranking_bar
-from ..filters import Filters, from_query, from_store
+from ..filters import Filters, from_query
 from ..formatting import format_value, printed_fact
 from ..indicators import INDICATORS
+from ..on_filters import filters_callback, page_filters
 from ..presentation.ui import exporter
 from ..queries.common import indicator_values, section_codes, source_info, territories
 from ..queries.overview import findings_by_severity, national_kpis
@@ -99,7 +101,7 @@ def layout(**query: str) -> html.Div:
             ),
             html.H2("Classement des territoires", className="h5 mt-3"),
             filter_bar(measure_control(filters.measure), regions_control(section_regions(), filters.regions)),
-            chart_card(RANKING, "classement-territoires"),
+            chart_card(RANKING, "classement-territoires", ranking_figure(filters)),
             _changes(db.cursor()),
         ]
     )
@@ -131,15 +133,19 @@ def ranking_data(cur, filters: Filters) -> pd.DataFrame:
     )
 
 
-@callback(Output(ids.chart(RANKING), "figure"), Input(ids.FILTERS, "data"))
-def update_ranking(store: object):
-    filters = from_store(store, db.cached(section_codes))
+def ranking_figure(filters: Filters) -> go.Figure:
+    """The sections ranked on the selected measure, the selected ones highlighted."""
     return ranking_bar(
         db.cached(indicator_values, filters.measure),
         INDICATORS[filters.measure],
         chart_context(),
         highlight=filters.regions,
     )
+
+
+@filters_callback(Output(ids.chart(RANKING), "figure"), Output(ids.chart(RANKING), "style"))
+def update_ranking(values: object):
+    return sized(ranking_figure(page_filters(values)))
 
 
 dash.register_page(__name__, path="/", name="Vue d'ensemble", order=0, title="Vue d'ensemble · NPNRU", layout=layout)

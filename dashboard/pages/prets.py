@@ -5,10 +5,11 @@ from __future__ import annotations
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output, callback, html
+import plotly.graph_objects as go
+from dash import Output, html
 
 from .. import db, ids
-from ..components.chart_card import chart_card
+from ..components.chart_card import chart_card, sized
 from ..components.controls import filter_bar, regions_control
 from ..components.kpi import printed_kpi_card
 from ..exports import register_export
@@ -21,8 +22,9 @@ from ..figures.loans import (
     loan_stage_bars,
     national_breakdown_bars,
 )
-from ..filters import Filters, from_query, from_store
+from ..filters import Filters, from_query
 from ..formatting import format_value
+from ..on_filters import filters_callback, page_filters
 from ..queries.common import for_regions, section_codes
 from ..queries.loans import (
     NATIONAL,
@@ -228,6 +230,8 @@ def _breakdown_figure(_cur) -> dict[str, object]:
 def layout(**query: str) -> html.Div:
     filters = from_query(query, db.cached(section_codes))
     parts = db.cached(_breakdowns)
+    stages, rates = stages_figure(filters), rates_figure(filters)
+    disbursed, table = disbursed_views(filters)
     return html.Div(
         [
             html.H1("Prêts bonifiés", className="h3"),
@@ -238,23 +242,23 @@ def layout(**query: str) -> html.Div:
                 className="text-muted",
             ),
             kpi_row(),
-            dbc.Alert(id=ids.LOANS_FINDINGS, color="light", className="py-2 border"),
+            dbc.Alert(findings_view(filters), id=ids.LOANS_FINDINGS, color="light", className="py-2 border"),
             html.H2("Par territoire", className="h5 mt-3"),
             filter_bar(regions_control(section_regions(), filters.regions, width=6)),
-            chart_card(STAGES, "prets-par-territoire"),
-            chart_card(RATES, "taux-engagement-prets"),
+            chart_card(STAGES, "prets-par-territoire", stages),
+            chart_card(RATES, "taux-engagement-prets", rates),
             html.H2("Décaissements", className="h5 mt-3"),
             html.P(
                 "Le rapport publie les décaissements au niveau national et, dans le texte, pour deux territoires "
                 "seulement ; ailleurs ils ne sont pas publiés.",
                 className="text-muted small",
             ),
-            chart_card(DISBURSED, "prets-engages-decaisses"),
+            chart_card(DISBURSED, "prets-engages-decaisses", disbursed),
             dbc.Card(
                 dbc.CardBody(
                     [
                         html.H3("Décaissements publiés, par territoire", className="h6"),
-                        html.Div(id=ids.LOANS_DISBURSED_TABLE),
+                        html.Div(table, id=ids.LOANS_DISBURSED_TABLE),
                     ]
                 ),
                 className="mb-4 shadow-sm chart-card",
@@ -389,49 +393,51 @@ def breakdown_data(cur, filters: Filters) -> pd.DataFrame:
 # --- Callbacks -----------------------------------------------------------------------------------
 
 
-def sized(fig) -> tuple[object, dict[str, str]]:
-    """A figure and the matching graph style: the graph's box must have the figure's height, or a
-    responsive plot drawn while its card is hidden by the loading spinner collapses to nothing."""
-    return fig, {"height": f"{fig.layout.height}px"}
+def stages_figure(filters: Filters) -> go.Figure:
+    """Loans allocated, engaged and engaged in 2024 by section (the views below are the page's filtered ones)."""
+    return loan_stage_bars(for_regions(db.cached(_stages), filters.regions), chart_context())
 
 
-@callback(
-    Output(ids.chart(STAGES), "figure"),
-    Output(ids.chart(STAGES), "style"),
-    Input(ids.FILTERS, "data"),
-)
-def update_stages(store: object):
-    filters = from_store(store, db.cached(section_codes))
-    return sized(loan_stage_bars(for_regions(db.cached(_stages), filters.regions), chart_context()))
+def rates_figure(filters: Filters) -> go.Figure:
+    """Engagement rate by section."""
+    return engagement_rate_bars(for_regions(db.cached(_rates), filters.regions), chart_context())
 
 
-@callback(
-    Output(ids.chart(RATES), "figure"),
-    Output(ids.chart(RATES), "style"),
-    Input(ids.FILTERS, "data"),
-)
-def update_rates(store: object):
-    filters = from_store(store, db.cached(section_codes))
-    return sized(engagement_rate_bars(for_regions(db.cached(_rates), filters.regions), chart_context()))
+def disbursed_views(filters: Filters) -> tuple[go.Figure, dbc.Table]:
+    """Engaged vs disbursed loans: the chart and the table of the published figures."""
+    data = for_regions(db.cached(_disbursements), filters.regions, column="territory_code", keep=(NATIONAL,))
+    return disbursement_bars(data, chart_context()), disbursement_table(data)
 
 
-@callback(
+def findings_view(filters: Filters) -> list:
+    """The alert listing the loan findings of the selection."""
+    findings = for_regions(db.cached(loan_findings), filters.regions, column="territory_code", keep=(NATIONAL,))
+    return findings_list(findings, "les prêts")
+
+
+@filters_callback(Output(ids.chart(STAGES), "figure"), Output(ids.chart(STAGES), "style"))
+def update_stages(values: object):
+    return sized(stages_figure(page_filters(values)))
+
+
+@filters_callback(Output(ids.chart(RATES), "figure"), Output(ids.chart(RATES), "style"))
+def update_rates(values: object):
+    return sized(rates_figure(page_filters(values)))
+
+
+@filters_callback(
     Output(ids.chart(DISBURSED), "figure"),
     Output(ids.chart(DISBURSED), "style"),
     Output(ids.LOANS_DISBURSED_TABLE, "children"),
-    Input(ids.FILTERS, "data"),
 )
-def update_disbursed(store: object):
-    filters = from_store(store, db.cached(section_codes))
-    data = for_regions(db.cached(_disbursements), filters.regions, column="territory_code", keep=(NATIONAL,))
-    return *sized(disbursement_bars(data, chart_context())), disbursement_table(data)
+def update_disbursed(values: object):
+    figure, table = disbursed_views(page_filters(values))
+    return *sized(figure), table
 
 
-@callback(Output(ids.LOANS_FINDINGS, "children"), Input(ids.FILTERS, "data"))
-def update_findings(store: object):
-    filters = from_store(store, db.cached(section_codes))
-    findings = for_regions(db.cached(loan_findings), filters.regions, column="territory_code", keep=(NATIONAL,))
-    return findings_list(findings, "les prêts")
+@filters_callback(Output(ids.LOANS_FINDINGS, "children"))
+def update_findings(values: object):
+    return findings_view(page_filters(values))
 
 
 dash.register_page(__name__, path="/prets", name="Prêts", order=1, title="Prêts · NPNRU", layout=layout)

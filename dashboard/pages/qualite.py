@@ -7,17 +7,19 @@ import math
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
+import plotly.graph_objects as go
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from .. import db, ids
-from ..components.chart_card import chart_card
+from ..components.chart_card import chart_card, sized
 from ..components.controls import filter_bar, regions_control, severite_control
 from ..exports import register_export
 from ..figures.bars import Series, region_bars
 from ..figures.theme import OKABE_ITO, empty_figure
 from ..filters import Filters, from_query, from_store
 from ..formatting import format_period, format_value, printed_fact
+from ..on_filters import control_values, filters_callback, page_filters
 from ..queries.common import section_codes, territories
 from ..queries.quality import (
     ROLE_LABELS,
@@ -287,6 +289,7 @@ def _chart_height(rows: int) -> int:
 
 def layout(**query: str) -> html.Div:
     filters = from_query(query, db.cached(section_codes))
+    tiles, figure, rules, count = findings_views(filters, None)
     return html.Div(
         [
             html.H1("Qualité des données", className="h3"),
@@ -301,17 +304,17 @@ def layout(**query: str) -> html.Div:
                 regions_control(section_regions(), filters.regions, width=7),
                 severite_control(filters.severite, width=5),
             ),
-            html.Div(id=ids.FINDINGS_SUMMARY),
+            html.Div(tiles, id=ids.FINDINGS_SUMMARY),
             dbc.Row(
                 [
-                    dbc.Col(chart_card(CHART, "incoherences-par-territoire"), lg=8),
-                    dbc.Col(html.Div(id=ids.FINDINGS_RULES, className="h-100 pb-4"), lg=4),
+                    dbc.Col(chart_card(CHART, "incoherences-par-territoire", figure), lg=8),
+                    dbc.Col(html.Div(rules, id=ids.FINDINGS_RULES, className="h-100 pb-4"), lg=4),
                 ]
             ),
             html.Div(
                 [
                     html.H2("Liste des incohérences", className="h5 mb-0 me-3"),
-                    html.Span(id=ids.FINDINGS_COUNT, className="text-muted small me-auto"),
+                    html.Span(count, id=ids.FINDINGS_COUNT, className="text-muted small me-auto"),
                     dbc.Button(
                         "Liste (CSV)",
                         id=ids.csv_button(EXPORT),
@@ -328,7 +331,6 @@ def layout(**query: str) -> html.Div:
                 "Cliquez sur une incohérence pour voir les chiffres comparés et leurs citations.",
                 className="small text-muted mb-2",
             ),
-            # The list of the address's filters; `update_list` redraws it when they change.
             dcc.Loading(html.Div(_list(filters, None), id=ids.FINDINGS_TABLE), type="default", delay_show=300),
         ]
     )
@@ -371,17 +373,8 @@ def findings_by_territory_data(cur, filters: Filters) -> pd.DataFrame:
     )
 
 
-@callback(
-    Output(ids.FINDINGS_SUMMARY, "children"),
-    Output(ids.chart(CHART), "figure"),
-    Output(ids.chart(CHART), "style"),
-    Output(ids.FINDINGS_RULES, "children"),
-    Output(ids.FINDINGS_COUNT, "children"),
-    Input(ids.FILTERS, "data"),
-    State(ids.filter_control("severite"), "value"),
-)
-def update_findings(store: object, severite_raw: object):
-    filters = from_store(store, db.cached(section_codes))
+def findings_views(filters: Filters, severite_raw: object) -> tuple[dbc.Row, go.Figure, dbc.Card, str]:
+    """The summary tiles, the chart by territory, the rules card and the count line of a selection."""
     data = selected(filters, severite_raw)
     total = len(db.cached(findings))
     names = {r.code: r.name for r in db.cached(territories).itertuples()}
@@ -411,23 +404,25 @@ def update_findings(store: object, severite_raw: object):
         figure.update_xaxes(tick0=0, dtick=max(1, math.ceil(largest / 8)), tickformat=",d")  # whole counts
         if len(table) < 4:  # keep a lone bar from filling the whole chart
             figure.update_traces(width=0.4)
-    return (
-        summary(data, total),
-        figure,
-        {"height": f"{figure.layout.height}px"},
-        rules_card(data),
-        _count_text(data, filters, names),
-    )
+    return summary(data, total), figure, rules_card(data), _count_text(data, filters, names)
 
 
-@callback(
-    Output(ids.FINDINGS_TABLE, "children"),
-    Input(ids.FILTERS, "data"),
-    State(ids.filter_control("severite"), "value"),
-    prevent_initial_call=True,  # the layout holds the list of the address's filters
+@filters_callback(
+    Output(ids.FINDINGS_SUMMARY, "children"),
+    Output(ids.chart(CHART), "figure"),
+    Output(ids.chart(CHART), "style"),
+    Output(ids.FINDINGS_RULES, "children"),
+    Output(ids.FINDINGS_COUNT, "children"),
 )
-def update_list(store: object, severite_raw: object):
-    return _list(from_store(store, db.cached(section_codes)), severite_raw)
+def update_findings(values: object):
+    severite_raw = control_values(values).get("severite")
+    tiles, figure, rules, count = findings_views(page_filters(values), severite_raw)
+    return tiles, *sized(figure), rules, count
+
+
+@filters_callback(Output(ids.FINDINGS_TABLE, "children"))
+def update_list(values: object):
+    return _list(page_filters(values), control_values(values).get("severite"))
 
 
 def _all_finding_facts(cur) -> pd.DataFrame:

@@ -9,12 +9,13 @@ from collections.abc import Callable
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output, callback, html
+import plotly.graph_objects as go
+from dash import Output, html
 
 from .. import db, ids
 from ..auth import AUTH_REQUIRED, AUTH_REQUIRED_DETAIL, OperationsAccess, operations_access
 from ..callbacks import weekly_choices_for
-from ..components.chart_card import chart_card
+from ..components.chart_card import chart_card, sized
 from ..components.controls import famille_control, filter_bar, regions_control
 from ..components.kpi import kpi_card
 from ..components.weekly import (
@@ -43,6 +44,7 @@ from ..figures.weekly import (
 )
 from ..filters import WEEKLY_NAMES, Filters, from_query, from_store, restrict_regions
 from ..formatting import format_value
+from ..on_filters import control_values, filters_callback
 from ..queries.common import section_codes, source_info
 from ..queries.weekly import (
     SnapshotPair,
@@ -57,7 +59,6 @@ from ..queries.weekly import (
     totals,
 )
 from ..synthetic import synthetic_shown
-from .prets import sized
 
 DELTAS = "suivi-evolutions"
 FLOWS = "suivi-flux"
@@ -129,7 +130,7 @@ def report_context(cur, pair: SnapshotPair) -> ChartContext:
     )
 
 
-def _unavailable(cur, title: str, message: str | None = None) -> object:
+def _unavailable(cur, title: str, message: str | None = None) -> go.Figure:
     info = db.cached(source_info)
     default = "Aucune extraction hebdomadaire chargée." if _access(cur).allowed else f"{AUTH_REQUIRED}."
     return empty_figure(
@@ -353,11 +354,13 @@ def layout(**query: str) -> html.Div:
         for code in section_codes(cur)
         if code in REGION_NAMES and (access.regions is None or code in access.regions)
     ]
+    head, key_figures, deltas, delta_rows = deltas_views(cur, filters)
+    report, report_rows = report_views(cur, filters)
     return html.Div(
         [
             title,
             intro,
-            html.Div(id=ids.SUIVI_HEADER, className="region-header rounded p-3 mb-3"),
+            html.Div(head, id=ids.SUIVI_HEADER, className="region-header rounded p-3 mb-3"),
             filter_bar(
                 snapshot_control("instantane", "Instantané", choices.snapshots, filters.instantane),
                 snapshot_control("reference", "Comparé à", choices.snapshots, filters.reference),
@@ -373,11 +376,16 @@ def layout(**query: str) -> html.Div:
                 "par territoire seulement : le bilan ne détaille pas ses chiffres régionaux autrement).",
                 className="text-muted small",
             ),
-            dbc.Row(id=ids.SUIVI_KPIS),
+            dbc.Row(key_figures, id=ids.SUIVI_KPIS),
             *_section("Depuis la dernière revue"),
-            chart_card(DELTAS, "suivi-evolutions-depuis-la-derniere-revue"),
+            chart_card(DELTAS, "suivi-evolutions-depuis-la-derniere-revue", deltas),
             dbc.Card(
-                dbc.CardBody([html.H3("Évolution par territoire", className="h6"), html.Div(id=ids.SUIVI_DELTA_TABLE)]),
+                dbc.CardBody(
+                    [
+                        html.H3("Évolution par territoire", className="h6"),
+                        html.Div(delta_rows, id=ids.SUIVI_DELTA_TABLE),
+                    ]
+                ),
                 className="mb-4 shadow-sm chart-card",
             ),
             *_section("Engagements et décaissements dans le temps"),
@@ -385,28 +393,28 @@ def layout(**query: str) -> html.Div:
                 radio_control("pas", "Période", PAS_OPTIONS, filters.pas, width=4),
                 radio_control("courbe", "Affichage", COURBE_OPTIONS, filters.courbe, width=5),
             ),
-            chart_card(FLOWS, "suivi-engagements-decaissements"),
+            chart_card(FLOWS, "suivi-engagements-decaissements", flows_view(cur, filters)),
             *_section(
                 "Reste à décaisser",
                 "Montant engagé non encore décaissé (engagé − décaissé, calculé), opération par opération.",
             ),
-            chart_card(REMAINING, "suivi-reste-a-decaisser"),
+            chart_card(REMAINING, "suivi-reste-a-decaisser", remaining_view(cur, filters)),
             *_section(
                 "Délai de décaissement",
                 "Nombre de jours entre la date d'engagement d'une opération et chacun de ses décaissements.",
             ),
-            chart_card(LAGS, "suivi-delai-de-decaissement"),
+            chart_card(LAGS, "suivi-delai-de-decaissement", lags_view(cur, filters)),
             *_section(
                 "Bilan publié et extraction",
                 "Les chiffres clés régionaux du bilan, tels que publiés, à côté des mêmes sommes calculées sur les "
                 "opérations de l'extraction engagées dans la même période.",
             ),
-            chart_card(REPORT, "suivi-bilan-et-extraction"),
+            chart_card(REPORT, "suivi-bilan-et-extraction", report),
             dbc.Card(
                 dbc.CardBody(
                     [
                         html.H3("Chiffres clés régionaux : bilan et extraction", className="h6"),
-                        html.Div(id=ids.SUIVI_REPORT_TABLE),
+                        html.Div(report_rows, id=ids.SUIVI_REPORT_TABLE),
                     ]
                 ),
                 className="mb-4 shadow-sm chart-card",
@@ -566,21 +574,12 @@ def report_data(cur, filters: Filters, pair: SnapshotPair) -> pd.DataFrame:
 # --- Callbacks -------------------------------------------------------------------------------------
 
 
-@callback(
-    Output(ids.SUIVI_HEADER, "children"),
-    Output(ids.SUIVI_KPIS, "children"),
-    Output(ids.chart(DELTAS), "figure"),
-    Output(ids.chart(DELTAS), "style"),
-    Output(ids.SUIVI_DELTA_TABLE, "children"),
-    Input(ids.FILTERS, "data"),
-)
-def update_deltas(store: object):
-    cur = db.cursor()
-    filters = _filters(cur, store)
+def deltas_views(cur, filters: Filters) -> tuple[object, object, go.Figure, object]:
+    """The snapshots header, the key figures, the chart and the table of the changes since the last review."""
     pair = _pair(cur, filters)
     title = "Évolution depuis la dernière revue, par territoire"
     if pair is None:
-        return None, None, *sized(_unavailable(cur, title)), None
+        return None, None, _unavailable(cur, title), None
     deltas = db.cached(
         region_deltas, pair.current_id, pair.previous_id, operation_filters(filters), _access(cur).regions
     )
@@ -588,79 +587,52 @@ def update_deltas(store: object):
         figure = _unavailable(cur, title, "Une seule extraction importée : pas encore d'évolution à montrer.")
     else:
         figure = delta_bars(deltas, weekly_context(cur, pair), current=pair.current_as_of, previous=pair.previous_as_of)
-    return header(pair), kpis(deltas, pair), *sized(figure), delta_table(deltas)
+    return header(pair), kpis(deltas, pair), figure, delta_table(deltas)
 
 
-@callback(
-    Output(ids.chart(FLOWS), "figure"),
-    Output(ids.chart(FLOWS), "style"),
-    Input(ids.FILTERS, "data"),
-)
-def update_flows(store: object):
-    cur = db.cursor()
-    filters = _filters(cur, store)
+def flows_view(cur, filters: Filters) -> go.Figure:
+    """Loans engaged and disbursed over time."""
     pair = _pair(cur, filters)
     title = "Prêts engagés et décaissés"
     if pair is None:
-        return sized(_unavailable(cur, title))
+        return _unavailable(cur, title)
     data = db.cached(flows, pair, filters, _access(cur).regions)
     if data.empty:
-        return sized(_unavailable(cur, title, NO_OPERATION))
+        return _unavailable(cur, title, NO_OPERATION)
     grain = "year" if filters.pas == "annee" else "month"
-    return sized(
-        flows_chart(data, weekly_context(cur, pair), grain=grain, mode=filters.courbe, as_of=pair.current_as_of)
-    )
+    return flows_chart(data, weekly_context(cur, pair), grain=grain, mode=filters.courbe, as_of=pair.current_as_of)
 
 
-@callback(
-    Output(ids.chart(REMAINING), "figure"),
-    Output(ids.chart(REMAINING), "style"),
-    Input(ids.FILTERS, "data"),
-)
-def update_remaining(store: object):
-    cur = db.cursor()
-    filters = _filters(cur, store)
+def remaining_view(cur, filters: Filters) -> go.Figure:
+    """Engaged loans not yet disbursed, by territory."""
     pair = _pair(cur, filters)
     title = "Reste à décaisser par territoire"
     if pair is None:
-        return sized(_unavailable(cur, title))
+        return _unavailable(cur, title)
     data = db.cached(remaining, pair, filters, _access(cur).regions)
     if data.empty:
-        return sized(_unavailable(cur, title, NO_OPERATION))
-    return sized(remaining_bars(data, weekly_context(cur, pair), as_of=pair.current_as_of))
+        return _unavailable(cur, title, NO_OPERATION)
+    return remaining_bars(data, weekly_context(cur, pair), as_of=pair.current_as_of)
 
 
-@callback(
-    Output(ids.chart(LAGS), "figure"),
-    Output(ids.chart(LAGS), "style"),
-    Input(ids.FILTERS, "data"),
-)
-def update_lags(store: object):
-    cur = db.cursor()
-    filters = _filters(cur, store)
+def lags_view(cur, filters: Filters) -> go.Figure:
+    """Days from engagement to each disbursement, by territory."""
     pair = _pair(cur, filters)
     title = "Délai entre l'engagement et chaque décaissement"
     if pair is None:
-        return sized(_unavailable(cur, title))
+        return _unavailable(cur, title)
     data = db.cached(lag_quantiles, pair, filters, _access(cur).regions)
     if data.empty:
-        return sized(_unavailable(cur, title, "Aucun décaissement ne correspond à ces filtres."))
-    return sized(lag_boxes(data, weekly_context(cur, pair), as_of=pair.current_as_of))
+        return _unavailable(cur, title, "Aucun décaissement ne correspond à ces filtres.")
+    return lag_boxes(data, weekly_context(cur, pair), as_of=pair.current_as_of)
 
 
-@callback(
-    Output(ids.chart(REPORT), "figure"),
-    Output(ids.chart(REPORT), "style"),
-    Output(ids.SUIVI_REPORT_TABLE, "children"),
-    Input(ids.FILTERS, "data"),
-)
-def update_report(store: object):
-    cur = db.cursor()
-    filters = _filters(cur, store)
+def report_views(cur, filters: Filters) -> tuple[go.Figure, object]:
+    """The report's regional key figures next to the same sums over the extract: chart and table."""
     pair = _pair(cur, filters)
     title = "Prêts engagés : bilan publié et extraction"
     if pair is None:
-        return *sized(_unavailable(cur, title)), None
+        return _unavailable(cur, title), None
     data = db.cached(report_comparison, pair, filters.regions, _access(cur).regions)
     start, end = data.attrs["cumul_period"]
     figure = report_vs_extract_bars(
@@ -669,7 +641,53 @@ def update_report(store: object):
         period_label=f"{start.year}-{end.year}",
         report_label=f"Bilan {end.year}",
     )
-    return *sized(figure), report_table(data, pair)
+    return figure, report_table(data, pair)
+
+
+def _control_filters(cur, values: object) -> Filters:
+    return _filters(cur, control_values(values))
+
+
+@filters_callback(
+    Output(ids.SUIVI_HEADER, "children"),
+    Output(ids.SUIVI_KPIS, "children"),
+    Output(ids.chart(DELTAS), "figure"),
+    Output(ids.chart(DELTAS), "style"),
+    Output(ids.SUIVI_DELTA_TABLE, "children"),
+)
+def update_deltas(values: object):
+    cur = db.cursor()
+    head, key_figures, figure, table = deltas_views(cur, _control_filters(cur, values))
+    return head, key_figures, *sized(figure), table
+
+
+@filters_callback(Output(ids.chart(FLOWS), "figure"), Output(ids.chart(FLOWS), "style"))
+def update_flows(values: object):
+    cur = db.cursor()
+    return sized(flows_view(cur, _control_filters(cur, values)))
+
+
+@filters_callback(Output(ids.chart(REMAINING), "figure"), Output(ids.chart(REMAINING), "style"))
+def update_remaining(values: object):
+    cur = db.cursor()
+    return sized(remaining_view(cur, _control_filters(cur, values)))
+
+
+@filters_callback(Output(ids.chart(LAGS), "figure"), Output(ids.chart(LAGS), "style"))
+def update_lags(values: object):
+    cur = db.cursor()
+    return sized(lags_view(cur, _control_filters(cur, values)))
+
+
+@filters_callback(
+    Output(ids.chart(REPORT), "figure"),
+    Output(ids.chart(REPORT), "style"),
+    Output(ids.SUIVI_REPORT_TABLE, "children"),
+)
+def update_report(values: object):
+    cur = db.cursor()
+    figure, table = report_views(cur, _control_filters(cur, values))
+    return *sized(figure), table
 
 
 dash.register_page(

@@ -36,6 +36,7 @@ def test_quick_benchmark_runs_every_part(tmp_path: Path):
     assert all(r["errors"] == 0 and r["callback_p95_ms"] > 0 for r in callbacks)
     assert any("callback" in key and "p95" in key for key in callbacks[0])
     assert any(r.get("naive_callback_p95_ms") for r in callbacks)  # the naive baseline answered too
+    assert all(r.get("naive_errors", 0) == 0 for r in callbacks)  # ... without failing (200 + error alert)
     assert [t["target"] for t in results["targets"]]
     markdown = (out / "benchmark.md").read_text(encoding="utf-8")
     assert "quick mode" in markdown and "| target | measured | verdict |" in markdown

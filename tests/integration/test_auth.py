@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from dash import ALL
 
 from dashboard import auth, ids
 from dashboard.extracts import queries as ops_queries
@@ -99,12 +100,13 @@ def store_for(filters: Filters) -> dict[str, object]:
 
 
 def forged_bodies(app_client, headers: dict[str, str], filters: Filters) -> list[dict]:
-    """Every server callback of /suivi, with the filters store replaced by `filters`."""
+    """Every server callback of /suivi, with the filters store and the filter controls set to `filters`."""
     dependencies = [d for d in app_client.get("/_dash-dependencies", headers=headers).get_json()]
     dependencies = [d for d in dependencies if not d.get("clientside_function")]
     with app_client.application.test_request_context("/suivi", headers=headers):
         assert auth.authenticate() is None
         props = rendered_props("/suivi")
+    forged = store_for(filters)
     bodies = []
     for dependency in dependencies:
         outputs = split_output(dependency["output"])
@@ -114,7 +116,9 @@ def forged_bodies(app_client, headers: dict[str, str], filters: Filters) -> list
             for entry in [*body["inputs"], *body["state"]]:
                 for item in entry if isinstance(entry, list) else [entry]:
                     if item["id"] == ids.FILTERS:
-                        item["value"] = store_for(filters)
+                        item["value"] = forged
+                    elif matches(ids.filter_control(ALL), item["id"]) and item["id"]["name"] in forged:
+                        item["value"] = forged[item["id"]["name"]]
             bodies.append(body)
     return bodies
 

@@ -23,23 +23,22 @@ import pytest
 
 from dashboard import ids
 from dashboard.config import REPO_DIR
-from dashboard.filters import Filters
 
 from ..servers import free_port, gunicorn_server
 
 USERS = 16
+RANKING = ids.chart("ranking")
 RANKING_BODY = json.dumps(
     {
-        "output": f"{ids.chart('ranking')}.figure",
-        "outputs": {"id": ids.chart("ranking"), "property": "figure"},
+        "output": f"..{RANKING}.figure...{RANKING}.style..",
+        "outputs": [{"id": RANKING, "property": "figure"}, {"id": RANKING, "property": "style"}],
         "inputs": [
-            {
-                "id": ids.FILTERS,
-                "property": "data",
-                "value": {**Filters(regions=("84", "11")).to_store(), "query": "", "carry": ""},
-            }
+            [
+                {"id": ids.filter_control("measure"), "property": "value", "value": "prets_engages_cumul_meur"},
+                {"id": ids.filter_control("regions"), "property": "value", "value": ["84", "11"]},
+            ]
         ],
-        "changedPropIds": [f"{ids.FILTERS}.data"],
+        "changedPropIds": [json.dumps(ids.filter_control("regions"), separators=(",", ":")) + ".value"],
     }
 ).encode()
 

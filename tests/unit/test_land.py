@@ -23,6 +23,8 @@ from dashboard.figures.theme import CATEGORY_COLORS
 from dashboard.filters import Filters
 from dashboard.queries import land
 
+from ..controls import with_controls
+
 CTX = ChartContext("Source : test", "Données au 31/12/2024")
 
 
@@ -268,12 +270,14 @@ def test_printed_text_keeps_qualifier_and_unit():
 def test_page_layout_and_callback(app_pages):
     page = app_pages
     assert page.layout() is not None
-    fig = page.update_sections({"regions": ["76"], "operateur": ["esh_groupe"]})
+    fig, style = with_controls(page.update_sections, {"regions": ["76"], "operateur": ["esh_groupe"]})
     assert [t.name for t in fig.data if t.type == "bar"] == ["ESH du Groupe"]
-    empty = page.update_sections({"regions": ["OM"]})
+    assert style == {"height": f"{fig.layout.height}px"}
+    empty, _ = with_controls(page.update_sections, {"regions": ["OM"], "operateur": ["esh_groupe"]})
     assert "Aucune section métropolitaine" in empty.layout.annotations[0].text
-    # Untrusted store content is validated, never passed on.
-    assert len(page.update_sections({"regions": ["'; DROP TABLE facts; --"]}).data) > 0
+    # Untrusted control values are validated, never passed on: an unknown region means all.
+    hostile, _ = with_controls(page.update_sections, {"regions": ["'; DROP TABLE facts; --"], "operateur": 3})
+    assert hostile.to_plotly_json() == page.sections_view(Filters()).to_plotly_json()
 
 
 def test_exports(app_pages, cur):

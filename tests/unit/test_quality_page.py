@@ -14,6 +14,8 @@ from dashboard import ids
 from dashboard.filters import Filters
 from dashboard.queries.quality import finding_facts, findings
 
+from ..controls import with_controls
+
 
 @pytest.fixture(scope="module")
 def cur(built_db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -105,7 +107,6 @@ def test_an_opened_finding_is_rendered_once_and_unknown_ids_never(page, client, 
 
 
 def test_a_filter_change_redraws_the_list(page):
-    store = Filters(regions=("OM",), severite=("high",)).to_store()
-    listed = to_json_plotly(page.update_list(store, ["high"]))
+    listed = to_json_plotly(with_controls(page.update_list, {"regions": ["OM"], "severite": ["high"]}))
     assert "Élevée" in listed and "Moyenne" not in listed
-    assert page.NONE_TICKED in to_json_plotly(page.update_list(store, []))
+    assert page.NONE_TICKED in to_json_plotly(with_controls(page.update_list, {"regions": ["OM"], "severite": []}))

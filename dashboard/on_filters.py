@@ -1,0 +1,55 @@
+"""Page callbacks driven by the page's own filter controls.
+
+A page renders its views for the filters of its address in its layout, so it is complete when it
+arrives. Its update callbacks then read the filter controls directly (every `filter_control` of the
+page, as a pattern-matching input) and fire on a change only, never when the page opens: no extra
+round trip through the filters store before the charts are requested, and no chart drawn twice.
+The filters store still follows the controls, for the address bar, the alerts and the exports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from dash import ALL, Input, Output, State, callback, ctx
+
+from . import db, ids
+from .filters import Filters, from_store
+from .queries.common import section_codes
+
+#: The input of every update callback: the values of all the page's filter controls.
+CONTROLS = Input(ids.filter_control(ALL), "value")  # type: ignore[arg-type]
+
+
+def filters_callback(*dependencies: Output | State) -> Callable:
+    """`dash.callback` for a page update: the outputs, then the filter controls' values as the first
+    argument of the decorated function (see `control_values`), then the states. Not fired when the
+    page opens: the layout shows the address's filters already."""
+    outputs = [d for d in dependencies if isinstance(d, Output)]
+    states = [d for d in dependencies if isinstance(d, State)]
+    if len(outputs) + len(states) != len(dependencies):
+        raise TypeError("filters_callback takes Output and State dependencies only")
+    return callback(*outputs, CONTROLS, *states, prevent_initial_call=True)
+
+
+def control_name(item: object) -> object:
+    """The filter name of an entry of the pattern-matching input list (untrusted: may be anything)."""
+    identifier = item.get("id") if isinstance(item, dict) else None
+    return identifier.get("name") if isinstance(identifier, dict) else None
+
+
+def control_values(values: object) -> dict[str, object]:
+    """The page's filter controls as {name: raw value}, in a callback whose first input is `CONTROLS`.
+
+    Untrusted JSON: validate with `filters.from_store` (or use `page_filters`).
+    """
+    entries = ctx.inputs_list[0] if ctx.inputs_list and isinstance(ctx.inputs_list[0], list) else []
+    listed = values if isinstance(values, list) else []
+    names = [control_name(item) for item in entries]
+    return {name: value for name, value in zip(names, listed, strict=False) if isinstance(name, str)}
+
+
+def page_filters(values: object) -> Filters:
+    """The validated filters of the page's report controls (the weekly ones need their known values:
+    see `pages.suivi`)."""
+    return from_store(control_values(values), db.cached(section_codes))
