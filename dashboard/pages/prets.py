@@ -12,6 +12,7 @@ from .. import db, ids
 from ..components.chart_card import chart_card, sized
 from ..components.controls import filter_bar, regions_control
 from ..components.kpi import printed_kpi_card
+from ..components.table import Table, cell, table, table_row
 from ..exports import register_export
 from ..figures.bars import NOT_PUBLISHED
 from ..figures.loans import (
@@ -152,53 +153,47 @@ def findings_list(findings: pd.DataFrame, topic: str) -> list:
     ]
 
 
-def _cell(value: object, *, strong: bool = False) -> html.Td:
+def _published(value: object, *, strong: bool = False) -> dict:
     if is_missing(value):
-        return html.Td(NOT_PUBLISHED, className="text-muted fst-italic")
-    return html.Td(html.Strong(value) if strong else value, className="text-nowrap")
+        return cell(NOT_PUBLISHED, class_name="text-muted fst-italic")
+    return cell(str(value), class_name="text-nowrap", strong=strong)
 
 
-def disbursement_table(df: pd.DataFrame) -> dbc.Table:
+def disbursement_table(df: pd.DataFrame) -> Table:
     """Every row of `queries.loans.disbursements`, with "non publié" where the report is silent."""
-    header = html.Thead(
-        html.Tr(
-            [
-                html.Th("Territoire"),
-                html.Th("Période"),
-                html.Th("Prêts engagés"),
-                html.Th("Prêts décaissés"),
-                html.Th("Part décaissée (calculé)"),
-                html.Th("Texte publié (décaissements)"),
-            ]
-        )
-    )
+    head = [
+        [
+            cell("Territoire"),
+            cell("Période"),
+            cell("Prêts engagés"),
+            cell("Prêts décaissés"),
+            cell("Part décaissée (calculé)"),
+            cell("Texte publié (décaissements)"),
+        ]
+    ]
     body = []
-    for row in df.itertuples():
-        share = None if is_missing(row.share) else format_value(round(row.share, 1), "PCT", 1)
+    for values in df.itertuples():
+        share = None if is_missing(values.share) else format_value(round(values.share, 1), "PCT", 1)
         quote = (
-            html.Td(
-                [html.Q(row.decaisses_quote, className="quote"), html.Span(f" ({row.decaisses_section})")],
-                className="small text-secondary",
-            )
-            if not is_missing(row.decaisses_quote)
-            else html.Td("—", className="text-muted")
+            cell(f" ({values.decaisses_section})", quote=values.decaisses_quote, class_name="small text-secondary")
+            if not is_missing(values.decaisses_quote)
+            else cell("—", class_name="text-muted")
         )
+        national = values.scope == "national"
         body.append(
-            html.Tr(
+            table_row(
                 [
-                    html.Td(row.territory_name, className="fw-semibold" if row.scope == "national" else None),
-                    html.Td(row.period_label, className="text-nowrap"),
-                    _cell(row.engages_printed),
-                    _cell(row.decaisses_printed, strong=True),
-                    html.Td("—" if share is None else share, className="text-nowrap text-muted"),
+                    cell(values.territory_name, class_name="fw-semibold" if national else None),
+                    cell(values.period_label, class_name="text-nowrap"),
+                    _published(values.engages_printed),
+                    _published(values.decaisses_printed, strong=True),
+                    cell("—" if share is None else share, class_name="text-nowrap text-muted"),
                     quote,
                 ],
-                className="table-light" if row.scope == "national" else None,
+                class_name="table-light" if national else None,
             )
         )
-    return dbc.Table(
-        [header, html.Tbody(body)], hover=True, size="sm", responsive=True, className="mb-0 align-middle loans-table"
-    )
+    return table(head, body, class_name="mb-0 align-middle loans-table")
 
 
 def breakdowns(cur) -> dict[str, pd.DataFrame]:
@@ -403,7 +398,7 @@ def rates_figure(filters: Filters) -> go.Figure:
     return engagement_rate_bars(for_regions(db.cached(_rates), filters.regions), chart_context())
 
 
-def disbursed_views(filters: Filters) -> tuple[go.Figure, dbc.Table]:
+def disbursed_views(filters: Filters) -> tuple[go.Figure, Table]:
     """Engaged vs disbursed loans: the chart and the table of the published figures."""
     data = for_regions(db.cached(_disbursements), filters.regions, column="territory_code", keep=(NATIONAL,))
     return disbursement_bars(data, chart_context()), disbursement_table(data)

@@ -18,6 +18,7 @@ from ..callbacks import weekly_choices_for
 from ..components.chart_card import chart_card, sized
 from ..components.controls import famille_control, filter_bar, regions_control
 from ..components.kpi import kpi_card
+from ..components.table import Table, cell, table, table_row
 from ..components.weekly import (
     bailleur_control,
     departements_control,
@@ -208,7 +209,7 @@ def kpis(deltas: pd.DataFrame, pair: SnapshotPair) -> list:
     return cards
 
 
-def delta_table(deltas: pd.DataFrame) -> dbc.Table:
+def delta_table(deltas: pd.DataFrame) -> Table:
     """Per section: current values and their change since the reference, with a total row."""
     measures = (
         ("operations", "Opérations", "COUNT"),
@@ -217,105 +218,94 @@ def delta_table(deltas: pd.DataFrame) -> dbc.Table:
         ("remaining", "Reste à décaisser (calculé)", "MEUR"),
         ("rights", "Droits de réservation", "COUNT"),
     )
-    head = html.Thead(
-        [
-            html.Tr([html.Th("Territoire", rowSpan=2), *[html.Th(label, colSpan=2) for _, label, _ in measures]]),
-            html.Tr([html.Th(t, className="text-end") for _ in measures for t in ("Valeur", "Évolution")]),
-        ]
-    )
+    head = [
+        [cell("Territoire", row_span=2), *[cell(label, col_span=2) for _, label, _ in measures]],
+        [cell(t, class_name="text-end") for _ in measures for t in ("Valeur", "Évolution")],
+    ]
 
-    def cells(row: dict) -> list:
+    def cells(values: dict) -> list:
         out = []
         for key, _, unit in measures:
             scale = meur if unit == "MEUR" else float
             decimals = 2 if unit == "MEUR" else 0
-            delta = row[f"{key}_delta"]
+            delta = values[f"{key}_delta"]
             if delta is None or pd.isna(delta):  # a single snapshot: nothing to compare with
                 delta = None
             out += [
-                html.Td(format_value(scale(row[f"{key}_current"]), unit, decimals), className="text-end"),
-                html.Td(
+                cell(format_value(scale(values[f"{key}_current"]), unit, decimals), class_name="text-end"),
+                cell(
                     "—" if delta is None else signed(scale(delta), unit, decimals),
-                    className=f"text-end fw-semibold delta-{key}"
+                    class_name=f"text-end fw-semibold delta-{key}"
                     + (" text-success" if delta and delta > 0 else " text-danger" if delta and delta < 0 else ""),
                 ),
             ]
         return out
 
     body = [
-        html.Tr([html.Td(row["region_name"]), *cells(row)], **{"data-region": row["region_code"]})
-        for row in deltas.to_dict("records")
+        table_row([cell(values["region_name"]), *cells(values)], region=values["region_code"])
+        for values in deltas.to_dict("records")
     ]
-    sums = totals(deltas)
-    body.append(html.Tr([html.Td(html.Strong("Ensemble de la sélection")), *cells(sums)], className="total-row"))
-    return dbc.Table(
-        [head, html.Tbody(body)], size="sm", hover=True, responsive=True, className="mb-0 weekly-table align-middle"
+    body.append(
+        table_row([cell("Ensemble de la sélection", strong=True), *cells(totals(deltas))], class_name="total-row")
     )
+    return table(head, body, class_name="mb-0 weekly-table align-middle")
 
 
-def report_table(df: pd.DataFrame, pair: SnapshotPair) -> dbc.Table:
+def report_table(df: pd.DataFrame, pair: SnapshotPair) -> Table:
     """The report's key figures next to the extract's (same periods), and the extract at its date."""
     start, end = df.attrs.get("cumul_period", (None, None))
     year = df.attrs.get("year_period", (None, None))[0]
     cumul = f"{start.year}-{end.year}" if start is not None else "cumul"
-    head = html.Thead(
+    head = [
         [
-            html.Tr(
-                [
-                    html.Th("Territoire", rowSpan=2),
-                    html.Th(f"Prêts engagés {cumul}", colSpan=3),
-                    html.Th(f"Prêts engagés en {year.year if year else ''}", colSpan=2),
-                    html.Th(f"Droits de réservation au {french_date(end)}", colSpan=2),
-                    html.Th(f"Extraction au {french_date(pair.current_as_of)}", colSpan=2),
-                ]
-            ),
-            html.Tr(
-                [
-                    html.Th(t, className="text-end")
-                    for t in (
-                        "Bilan",
-                        "Extraction",
-                        "Écart (calculé)",
-                        "Bilan",
-                        "Extraction",
-                        "Bilan",
-                        "Extraction",
-                        "Prêts engagés",
-                        "Droits",
-                    )
-                ]
-            ),
-        ]
-    )
+            cell("Territoire", row_span=2),
+            cell(f"Prêts engagés {cumul}", col_span=3),
+            cell(f"Prêts engagés en {year.year if year else ''}", col_span=2),
+            cell(f"Droits de réservation au {french_date(end)}", col_span=2),
+            cell(f"Extraction au {french_date(pair.current_as_of)}", col_span=2),
+        ],
+        [
+            cell(t, class_name="text-end")
+            for t in (
+                "Bilan",
+                "Extraction",
+                "Écart (calculé)",
+                "Bilan",
+                "Extraction",
+                "Bilan",
+                "Extraction",
+                "Prêts engagés",
+                "Droits",
+            )
+        ],
+    ]
 
-    def published(value: object, unit: str) -> html.Td:
+    def published(value: object, unit: str) -> dict:
         if value is None or pd.isna(value):  # type: ignore[arg-type]
-            return html.Td(NOT_PUBLISHED, className="text-end text-muted fst-italic")
-        return html.Td(format_value(float(value), unit), className="text-end")  # type: ignore[arg-type]
+            return cell(NOT_PUBLISHED, class_name="text-end text-muted fst-italic")
+        return cell(format_value(float(value), unit), class_name="text-end")  # type: ignore[arg-type]
 
     body = []
-    for row in df.to_dict("records"):
-        report = row["report_engaged_cumul_meur"]
-        gap = None if pd.isna(report) else meur(row["engaged_cumul_eur"]) - float(report)  # type: ignore[operator]
+    for values in df.to_dict("records"):
+        report = values["report_engaged_cumul_meur"]
+        gap = None if pd.isna(report) else meur(values["engaged_cumul_eur"]) - float(report)  # type: ignore[operator]
         body.append(
-            html.Tr(
+            table_row(
                 [
-                    html.Td(row["region_name"]),
+                    cell(values["region_name"]),
                     published(report, "MEUR"),
-                    html.Td(format_value(meur(row["engaged_cumul_eur"]), "MEUR", 1), className="text-end"),
-                    html.Td("—" if gap is None else signed(gap, "MEUR", 1), className="text-end text-muted"),
-                    published(row["report_engaged_year_meur"], "MEUR"),
-                    html.Td(format_value(meur(row["engaged_year_eur"]), "MEUR", 2), className="text-end"),
-                    published(row["report_rights"], "COUNT"),
-                    html.Td(format_value(float(row["rights_report_date"]), "COUNT", 0), className="text-end"),
-                    html.Td(format_value(meur(row["engaged_now_eur"]), "MEUR", 1), className="text-end"),
-                    html.Td(format_value(float(row["rights_now"]), "COUNT", 0), className="text-end"),
+                    cell(format_value(meur(values["engaged_cumul_eur"]), "MEUR", 1), class_name="text-end"),
+                    cell("—" if gap is None else signed(gap, "MEUR", 1), class_name="text-end text-muted"),
+                    published(values["report_engaged_year_meur"], "MEUR"),
+                    cell(format_value(meur(values["engaged_year_eur"]), "MEUR", 2), class_name="text-end"),
+                    published(values["report_rights"], "COUNT"),
+                    cell(format_value(float(values["rights_report_date"]), "COUNT", 0), class_name="text-end"),
+                    cell(format_value(meur(values["engaged_now_eur"]), "MEUR", 1), class_name="text-end"),
+                    cell(format_value(float(values["rights_now"]), "COUNT", 0), class_name="text-end"),
                 ]
             )
         )
-    return dbc.Table(
-        [head, html.Tbody(body)], size="sm", hover=True, responsive=True, className="mb-0 weekly-table align-middle"
-    )
+    return table(head, body, class_name="mb-0 weekly-table align-middle")
 
 
 def _section(title: str, text: str | None = None) -> list:
@@ -574,7 +564,7 @@ def report_data(cur, filters: Filters, pair: SnapshotPair) -> pd.DataFrame:
 # --- Callbacks -------------------------------------------------------------------------------------
 
 
-def deltas_views(cur, filters: Filters) -> tuple[object, object, go.Figure, object]:
+def deltas_views(cur, filters: Filters) -> tuple[list | None, list | None, go.Figure, Table | None]:
     """The snapshots header, the key figures, the chart and the table of the changes since the last review."""
     pair = _pair(cur, filters)
     title = "Évolution depuis la dernière revue, par territoire"
@@ -627,7 +617,7 @@ def lags_view(cur, filters: Filters) -> go.Figure:
     return lag_boxes(data, weekly_context(cur, pair), as_of=pair.current_as_of)
 
 
-def report_views(cur, filters: Filters) -> tuple[go.Figure, object]:
+def report_views(cur, filters: Filters) -> tuple[go.Figure, Table | None]:
     """The report's regional key figures next to the same sums over the extract: chart and table."""
     pair = _pair(cur, filters)
     title = "Prêts engagés : bilan publié et extraction"

@@ -103,6 +103,6 @@ def test_the_delta_table_reads_without_a_previous_snapshot(app_client):
         pair = weekly.snapshot_pair(cur, Filters())
         deltas = weekly.region_deltas(cur, pair.current_id, None)
     single = deltas.assign(**{c: None for c in deltas.columns if c.endswith(("_delta", "_previous"))})
-    table = text_of(suivi.delta_table(single))
+    table = suivi.delta_table(single).text()
     assert "—" in table
     assert "Ensemble de la sélection" in table
