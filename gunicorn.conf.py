@@ -19,3 +19,19 @@ keepalive = 5
 max_requests = 20000
 max_requests_jitter = 2000
 accesslog = "-"
+
+
+def post_worker_init(worker):
+    """Fill the worker's caches before it accepts requests (dashboard/app.py `warm_up`): the first
+    user after a (re)start does not wait for them. A failure is logged, the worker serves anyway."""
+    import time
+
+    start = time.perf_counter()
+    try:
+        from dashboard.app import warm_up
+
+        warm_up(worker.wsgi)
+    except Exception:  # any failure: serve with cold caches rather than not at all
+        worker.log.exception("cache warm-up failed; the worker serves with empty caches")
+    else:
+        worker.log.info("caches warmed in %.1f s", time.perf_counter() - start)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 import sys
 
 import dash
@@ -16,7 +17,7 @@ from .callbacks import register_url_sync
 from .cli import ensure_database
 from .components import shell
 from .config import REPO_DIR, get_settings
-from .queries.common import source_info, territories
+from .queries.common import section_codes, source_info, territories
 from .sources import SourceError
 from .synthetic import synthetic_shown
 
@@ -150,6 +151,28 @@ def create_app() -> Dash:
     auth.install(app.server)  # first of the before_request hooks: nothing runs unauthenticated
     app.server.test_client().get("/", environ_base={"npnru.warmup": True})
     return app
+
+
+def warm_up(flask_app: Flask) -> None:
+    """Fill this process's caches (db.cached) before its first request: every page's layout for the
+    default filters (one instance of each path template), as an anonymous request, which sees no
+    operational data when authentication is on. Called by gunicorn's `post_worker_init`.
+
+    The caches follow the database files: after an import or a rebuild, the first request of each
+    view computes its results again.
+    """
+    codes = section_codes(db.cursor())
+    for page in dash.page_registry.values():
+        path, arguments = page["path"], {}
+        template = page.get("path_template")
+        if template:
+            names = re.findall(r"<(\w+)>", template)
+            if len(names) != 1 or not codes:
+                continue
+            path, arguments = template.replace(f"<{names[0]}>", codes[0]), {names[0]: codes[0]}
+        with flask_app.test_request_context(path, environ_base={"npnru.warmup": True}):
+            auth.authenticate()
+            page["layout"](**arguments)
 
 
 server = create_app().server

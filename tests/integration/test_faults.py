@@ -317,3 +317,11 @@ def test_a_database_corrupted_at_run_time_gives_a_french_503(server: Server):
         os.replace(hidden, server.db_path)
     with urllib.request.urlopen(server.url + "/_dash-layout", timeout=10) as response:
         assert response.status == 200
+
+
+def test_each_worker_warms_its_caches_before_serving(server: Server):
+    """gunicorn's post_worker_init renders every page once (dashboard/app.py `warm_up`), so that the
+    first user after a start or a worker recycling does not wait for the caches."""
+    log = server.log()
+    assert log.count("caches warmed in") >= 2, log[-2000:]  # both workers of gunicorn.conf.py
+    assert "cache warm-up failed" not in log
