@@ -42,6 +42,34 @@
         if (!property || !("value" in property) || !property.value) {
             throw new Error("plotly.js did not define window.Plotly");
         }
+        skipNoOpResizes(property.value);
+    }
+
+    /* dcc.Graph asks plotly.js to resize a chart after its first draw and whenever its box changes
+     * size, which it does each time a callback gives the chart a new height (the box follows the
+     * figure: components/chart_card.py). plotly.js waits 100 ms, then relayouts the chart at the
+     * size of its box: the size it was just drawn at. A resize to the current size is answered at
+     * once instead; any other (window, card, presentation mode) goes through. */
+    function skipNoOpResizes(Plotly) {
+        var plots = Plotly && Plotly.Plots;
+        if (!plots || typeof plots.resize !== "function" || plots.resize.npnruSkipsNoOp) {
+            return;
+        }
+        var resize = plots.resize;
+        plots.resize = function (gd) {
+            var node = typeof gd === "string" ? document.getElementById(gd) : gd;
+            var full = node && node._fullLayout;
+            if (full && node.offsetParent !== null && !node._redrawTimer) {
+                var style = window.getComputedStyle(node);
+                var width = parseFloat(style.width);
+                var height = parseFloat(style.height);
+                if (Math.abs(width - full.width) < 1 && Math.abs(height - full.height) < 1) {
+                    return Promise.resolve(node);
+                }
+            }
+            return resize.apply(this, arguments);
+        };
+        plots.resize.npnruSkipsNoOp = true;
     }
 
     function load() {

@@ -7,6 +7,7 @@ export or a screenshot stands on its own in a presentation.
 from __future__ import annotations
 
 import functools
+import math
 import re
 import unicodedata
 from collections.abc import Hashable, Mapping, Sequence
@@ -15,6 +16,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..formatting import PLOTLY_SEPARATORS
+from .label_width import left_margin
 
 # Okabe & Ito (2008), the usual colour-blind-safe qualitative palette.
 OKABE_ITO = {
@@ -69,6 +71,8 @@ MUTED_COLOR = "#5f6b7a"
 SYNTHETIC_MARK = "Données simulées"
 #: Top margin of every chart (px): room for the two-line title.
 MARGIN_TOP = 78
+#: Left margin of a chart without category labels (px); `frame` widens it to fit them.
+MARGIN_LEFT = 10
 
 
 #: What the figures take from plotly's default template ("plotly"): only its settings that reach
@@ -191,7 +195,8 @@ def frame(
         "paper_bgcolor": "white",
         "plot_bgcolor": "white",
         "height": height,
-        "margin": {"l": 10, "r": 20, "t": MARGIN_TOP, "b": bottom + extra_bottom},
+        # r: room for half of the last x tick label (wider labels still widen it: `automargin`).
+        "margin": {"l": MARGIN_LEFT, "r": 30, "t": MARGIN_TOP, "b": bottom + extra_bottom},
         "showlegend": legend,
         "legend": {
             "orientation": "h",
@@ -240,8 +245,39 @@ def frame(
     full = merged(current, theme)
     if layout:
         full = merged(full, layout)
+    if full["margin"].get("l") == MARGIN_LEFT:  # not set by the builder: fit the category labels
+        size = full.get("yaxis", {}).get("tickfont", {}).get("size") or full["font"]["size"]
+        full["margin"] = {**full["margin"], "l": left_margin(_category_labels(fig, full), size, MARGIN_LEFT)}
     fig.layout = {**full, "template": TEMPLATE}
     return fig
+
+
+def _category_labels(fig: go.Figure, layout: Mapping[str, object]) -> set[object]:
+    """The labels left of the plot: the categories of the horizontal traces and the y axes' tick
+    texts; without any, the largest value of the other traces as a y tick label would show it."""
+    labels: set[object] = set()
+    for name, axis in layout.items():
+        if _AXIS_KEY.match(name) and name[0] == "y" and isinstance(axis, Mapping) and axis.get("ticktext"):
+            labels.update(axis["ticktext"])  # type: ignore[arg-type]
+    for trace in fig.data:
+        if getattr(trace, "orientation", None) == "h" and trace.y is not None:
+            labels.update(trace.y)
+    if labels:
+        return labels
+    values = [
+        abs(v)
+        for trace in fig.data
+        if getattr(trace, "orientation", None) != "h" and getattr(trace, "y", None) is not None
+        for v in trace.y
+        if isinstance(v, int | float) and math.isfinite(v)
+    ]
+    if values:
+        axis = layout.get("yaxis", {})
+        affixes = (
+            (axis.get("tickprefix") or "", axis.get("ticksuffix") or "") if isinstance(axis, Mapping) else ("", "")
+        )
+        labels.add(f"{affixes[0]}{max(values):,.0f}{affixes[1]}".replace(",", " "))
+    return labels
 
 
 def slug(text: str) -> str:

@@ -36,7 +36,21 @@ def test_b001_page_renders_every_chart_offline(browser, live_server, name):
     errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert errors == []
     assert non_local(requested_urls(browser)) == []
+    # Each chart fills its box, and its margins already fit its labels (figures/label_width.py):
+    # plotly.js did not have to widen them, which costs a second drawing of the chart.
+    for chart, width, box, margins, used in browser.execute_script(CHART_GEOMETRY):
+        assert abs(width - box) < 2, chart
+        assert used[0] <= margins[0] and used[1] <= margins[1], (chart, margins, used)
     screenshot(browser, name)
+
+
+CHART_GEOMETRY = """
+return Array.from(document.querySelectorAll('.dash-graph .js-plotly-plot')).map(gd => {
+    const full = gd._fullLayout;
+    return [gd.parentElement.id, full.width, gd.getBoundingClientRect().width,
+            [full.margin.l, full.margin.r], [Math.round(full._size.l), Math.round(full._size.r)]];
+});
+"""
 
 
 def test_b002_quote_of_a_key_figure_shows_on_click(browser, live_server):
@@ -178,3 +192,13 @@ def test_b007_a_finding_shows_its_quotes_when_opened_also_after_a_filter_change(
     WebDriverWait(browser, 10).until(lambda d: "Outre-Mer" in d.find_element(By.ID, ids.FINDINGS_COUNT).text)
     body = open_finding(browser, 0)
     assert body.find_elements(By.CSS_SELECTOR, "tr.finding-fact-selected")  # the selected territory's facts stand out
+
+
+def test_b009_a_chart_follows_its_box(browser, live_server):
+    """dcc.Graph resizes a chart when its box changes size (not only the window: presentation mode
+    narrows the boxes); assets/05-plotly.js skips only the resizes to the size already drawn."""
+    browser.get(live_server + "/prets")
+    wait_for_charts(browser)
+    browser.execute_script("document.querySelector('.chart-card .dash-graph').style.width = '600px';")
+    WebDriverWait(browser, 10).until(lambda d: d.execute_script(CHART_GEOMETRY)[0][1] == 600)
+    assert all(abs(width - box) < 2 for _, width, box, _, _ in browser.execute_script(CHART_GEOMETRY))

@@ -11,6 +11,7 @@ import pytest
 from plotly.io.json import to_json_plotly
 from plotly.subplots import make_subplots
 
+from dashboard.figures.label_width import left_margin
 from dashboard.figures.theme import (
     FONT_FAMILY,
     MUTED_COLOR,
@@ -45,7 +46,7 @@ def reference_frame(fig: go.Figure, *, title, unit, source_line, data_date, synt
         paper_bgcolor="white",
         plot_bgcolor="white",
         height=height,
-        margin={"l": 10, "r": 20, "t": 78, "b": bottom},
+        margin={"l": left_margin(category_labels(fig), 12), "r": 30, "t": 78, "b": bottom},
         showlegend=legend,
         legend={"orientation": "h", "x": 0, "xanchor": "left", "y": -0.08, "yanchor": "top", "traceorder": "normal"},
         hoverlabel={"font": {"family": FONT_FAMILY}},
@@ -80,6 +81,11 @@ def reference_frame(fig: go.Figure, *, title, unit, source_line, data_date, synt
             font={"size": 46, "color": OKABE_ITO["vermillion"]},
         )
     return fig
+
+
+def category_labels(fig: go.Figure) -> list[object]:
+    """The y categories of the horizontal traces (the test figures have no numeric y)."""
+    return [y for trace in fig.data if trace.orientation == "h" for y in trace.y]
 
 
 def as_json(fig: go.Figure) -> dict:
