@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from dash import Output, html
 
 from .. import db, ids
-from ..components.chart_card import chart_card, sized
+from ..components.chart_card import cached_figure, chart_card, sized
 from ..components.controls import filter_bar, operateur_control, regions_control
 from ..components.kpi import kpi_card
 from ..exports import register_export
@@ -191,7 +191,7 @@ def layout(**query: str) -> html.Div:
             filter_bar(
                 regions_control(section_regions(), filters.regions), operateur_control(filters.operateur, width=5)
             ),
-            chart_card(SECTIONS, "contreparties-foncieres-par-section", sections_view(filters)),
+            chart_card(SECTIONS, "contreparties-foncieres-par-section", cached_figure(sections_view, filters)),
             html.H2("Outre-Mer", className="h5 mt-2"),
             html.P(
                 "Le bloc « chiffres clés » de la section Outre-Mer répartit les contreparties entre cinq opérateurs ; "
@@ -256,7 +256,7 @@ def sections_view(filters: Filters) -> go.Figure:
 
 @filters_callback(Output(ids.chart(SECTIONS), "figure"), Output(ids.chart(SECTIONS), "style"))
 def update_sections(values: object):
-    return sized(sections_view(page_filters(values)))
+    return sized(cached_figure(sections_view, page_filters(values)))
 
 
 @register_export(SECTIONS)

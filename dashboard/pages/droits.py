@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 from dash import Output, html
 
 from .. import db, ids
-from ..components.chart_card import chart_card, sized
+from ..components.chart_card import cached_figure, chart_card, sized
 from ..components.controls import famille_control, filter_bar, regions_control, vue_control
 from ..components.kpi import printed_kpi_card
 from ..exports import register_export
@@ -149,7 +149,7 @@ def layout(**query: str) -> html.Div:
                 famille_control(filters.famille, width=4),
                 vue_control(filters.vue, width=3),
             ),
-            chart_card(SECTIONS, "droits-par-territoire", sections_figure(filters)),
+            chart_card(SECTIONS, "droits-par-territoire", cached_figure(sections_figure, filters)),
             dbc.Alert(
                 section_findings_view(filters), id=ids.RIGHTS_SECTION_FINDINGS, color="light", className="py-2 border"
             ),
@@ -244,7 +244,7 @@ def section_findings_view(filters: Filters) -> list:
 
 @filters_callback(Output(ids.chart(SECTIONS), "figure"), Output(ids.chart(SECTIONS), "style"))
 def update_sections(values: object):
-    return sized(sections_figure(page_filters(values)))
+    return sized(cached_figure(sections_figure, page_filters(values)))
 
 
 @filters_callback(Output(ids.RIGHTS_SECTION_FINDINGS, "children"))

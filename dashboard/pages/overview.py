@@ -10,7 +10,7 @@ from dash import Output, html
 
 from .. import db, ids
 from ..auth import AUTH_REQUIRED, operations_access
-from ..components.chart_card import chart_card, sized
+from ..components.chart_card import cached_figure, chart_card, sized
 from ..components.controls import filter_bar, measure_control, regions_control
 from ..components.kpi import kpi_card
 from ..components.weekly import changes_panel
@@ -101,7 +101,7 @@ def layout(**query: str) -> html.Div:
             ),
             html.H2("Classement des territoires", className="h5 mt-3"),
             filter_bar(measure_control(filters.measure), regions_control(section_regions(), filters.regions)),
-            chart_card(RANKING, "classement-territoires", ranking_figure(filters)),
+            chart_card(RANKING, "classement-territoires", cached_figure(ranking_figure, filters)),
             _changes(db.cursor()),
         ]
     )
@@ -145,7 +145,7 @@ def ranking_figure(filters: Filters) -> go.Figure:
 
 @filters_callback(Output(ids.chart(RANKING), "figure"), Output(ids.chart(RANKING), "style"))
 def update_ranking(values: object):
-    return sized(ranking_figure(page_filters(values)))
+    return sized(cached_figure(ranking_figure, page_filters(values)))
 
 
 dash.register_page(__name__, path="/", name="Vue d'ensemble", order=0, title="Vue d'ensemble · NPNRU", layout=layout)

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 from dash import Output, html
 
 from .. import db, ids
-from ..components.chart_card import chart_card, sized
+from ..components.chart_card import cached_figure, chart_card, sized
 from ..components.controls import filter_bar, regions_control
 from ..components.kpi import printed_kpi_card
 from ..components.table import Table, cell, table, table_row
@@ -225,7 +225,7 @@ def _breakdown_figure(_cur) -> dict[str, object]:
 def layout(**query: str) -> html.Div:
     filters = from_query(query, db.cached(section_codes))
     parts = db.cached(_breakdowns)
-    stages, rates = stages_figure(filters), rates_figure(filters)
+    stages, rates = cached_figure(stages_figure, filters), cached_figure(rates_figure, filters)
     disbursed, table = disbursed_views(filters)
     return html.Div(
         [
@@ -398,10 +398,18 @@ def rates_figure(filters: Filters) -> go.Figure:
     return engagement_rate_bars(for_regions(db.cached(_rates), filters.regions), chart_context())
 
 
-def disbursed_views(filters: Filters) -> tuple[go.Figure, Table]:
-    """Engaged vs disbursed loans: the chart and the table of the published figures."""
-    data = for_regions(db.cached(_disbursements), filters.regions, column="territory_code", keep=(NATIONAL,))
-    return disbursement_bars(data, chart_context()), disbursement_table(data)
+def disbursed_figure(filters: Filters) -> go.Figure:
+    """Engaged vs disbursed loans, nationally and where the report publishes them."""
+    return disbursement_bars(_disbursed(filters), chart_context())
+
+
+def _disbursed(filters: Filters) -> pd.DataFrame:
+    return for_regions(db.cached(_disbursements), filters.regions, column="territory_code", keep=(NATIONAL,))
+
+
+def disbursed_views(filters: Filters) -> tuple[dict, Table]:
+    """Engaged vs disbursed loans: the chart (plotly JSON) and the table of the published figures."""
+    return cached_figure(disbursed_figure, filters), disbursement_table(_disbursed(filters))
 
 
 def findings_view(filters: Filters) -> list:
@@ -412,12 +420,12 @@ def findings_view(filters: Filters) -> list:
 
 @filters_callback(Output(ids.chart(STAGES), "figure"), Output(ids.chart(STAGES), "style"))
 def update_stages(values: object):
-    return sized(stages_figure(page_filters(values)))
+    return sized(cached_figure(stages_figure, page_filters(values)))
 
 
 @filters_callback(Output(ids.chart(RATES), "figure"), Output(ids.chart(RATES), "style"))
 def update_rates(values: object):
-    return sized(rates_figure(page_filters(values)))
+    return sized(cached_figure(rates_figure, page_filters(values)))
 
 
 @filters_callback(

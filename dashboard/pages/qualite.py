@@ -12,7 +12,7 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from .. import db, ids
-from ..components.chart_card import chart_card, sized
+from ..components.chart_card import cached_figure, chart_card, sized
 from ..components.controls import filter_bar, regions_control, severite_control
 from ..exports import register_export
 from ..figures.bars import Series, region_bars
@@ -373,38 +373,42 @@ def findings_by_territory_data(cur, filters: Filters) -> pd.DataFrame:
     )
 
 
-def findings_views(filters: Filters, severite_raw: object) -> tuple[dbc.Row, go.Figure, dbc.Card, str]:
-    """The summary tiles, the chart by territory, the rules card and the count line of a selection."""
-    data = selected(filters, severite_raw)
-    total = len(db.cached(findings))
-    names = {r.code: r.name for r in db.cached(territories).itertuples()}
+def findings_figure(filters: Filters, none_ticked: bool) -> go.Figure:
+    """The findings of a selection by territory and severity (`none_ticked`: every severity box unticked)."""
+    table = by_territory(selected(filters, [] if none_ticked else None))
     context = chart_context()
     title = "Incohérences par territoire et gravité"
-    table = by_territory(data)
     if table.empty:
-        figure = empty_figure(
+        return empty_figure(
             "Aucune incohérence pour ces filtres.",
             title=title,
             source_line=context.source_line,
             data_date=context.data_date,
             synthetic=context.synthetic,
         )
-    else:
-        figure = region_bars(
-            table,
-            [Series(s, label, SEVERITY_COLORS[s]) for s, label in SEVERITY_LABELS.items()],
-            context,
-            title=title,
-            unit="COUNT",
-            barmode="stack",
-            height=_chart_height(len(table)),
-        )
-        figure.update_layout(bargap=0.35)
-        largest = int(table[list(SEVERITY_LABELS)].sum(axis=1).max())
-        figure.update_xaxes(tick0=0, dtick=max(1, math.ceil(largest / 8)), tickformat=",d")  # whole counts
-        if len(table) < 4:  # keep a lone bar from filling the whole chart
-            figure.update_traces(width=0.4)
-    return summary(data, total), figure, rules_card(data), _count_text(data, filters, names)
+    figure = region_bars(
+        table,
+        [Series(s, label, SEVERITY_COLORS[s]) for s, label in SEVERITY_LABELS.items()],
+        context,
+        title=title,
+        unit="COUNT",
+        barmode="stack",
+        height=_chart_height(len(table)),
+    )
+    figure.update_layout(bargap=0.35)
+    largest = int(table[list(SEVERITY_LABELS)].sum(axis=1).max())
+    figure.update_xaxes(tick0=0, dtick=max(1, math.ceil(largest / 8)), tickformat=",d")  # whole counts
+    if len(table) < 4:  # keep a lone bar from filling the whole chart
+        figure.update_traces(width=0.4)
+    return figure
+
+
+def findings_views(filters: Filters, severite_raw: object) -> tuple[dbc.Row, dict, dbc.Card, str]:
+    """The summary tiles, the chart by territory (plotly JSON), the rules card and the count line."""
+    data = selected(filters, severite_raw)
+    names = {r.code: r.name for r in db.cached(territories).itertuples()}
+    figure = cached_figure(findings_figure, filters, _none_ticked(severite_raw))
+    return summary(data, len(db.cached(findings))), figure, rules_card(data), _count_text(data, filters, names)
 
 
 @filters_callback(

@@ -15,7 +15,7 @@ from dash import Output, html
 from .. import db, ids
 from ..auth import AUTH_REQUIRED, AUTH_REQUIRED_DETAIL, OperationsAccess, operations_access
 from ..callbacks import weekly_choices_for
-from ..components.chart_card import chart_card, sized
+from ..components.chart_card import cached_figure, chart_card, sized
 from ..components.controls import famille_control, filter_bar, regions_control
 from ..components.kpi import kpi_card
 from ..components.table import Table, cell, table, table_row
@@ -383,17 +383,17 @@ def layout(**query: str) -> html.Div:
                 radio_control("pas", "Période", PAS_OPTIONS, filters.pas, width=4),
                 radio_control("courbe", "Affichage", COURBE_OPTIONS, filters.courbe, width=5),
             ),
-            chart_card(FLOWS, "suivi-engagements-decaissements", flows_view(cur, filters)),
+            chart_card(FLOWS, "suivi-engagements-decaissements", cached_view(cur, flows_view, filters)),
             *_section(
                 "Reste à décaisser",
                 "Montant engagé non encore décaissé (engagé − décaissé, calculé), opération par opération.",
             ),
-            chart_card(REMAINING, "suivi-reste-a-decaisser", remaining_view(cur, filters)),
+            chart_card(REMAINING, "suivi-reste-a-decaisser", cached_view(cur, remaining_view, filters)),
             *_section(
                 "Délai de décaissement",
                 "Nombre de jours entre la date d'engagement d'une opération et chacun de ses décaissements.",
             ),
-            chart_card(LAGS, "suivi-delai-de-decaissement", lags_view(cur, filters)),
+            chart_card(LAGS, "suivi-delai-de-decaissement", cached_view(cur, lags_view, filters)),
             *_section(
                 "Bilan publié et extraction",
                 "Les chiffres clés régionaux du bilan, tels que publiés, à côté des mêmes sommes calculées sur les "
@@ -564,20 +564,40 @@ def report_data(cur, filters: Filters, pair: SnapshotPair) -> pd.DataFrame:
 # --- Callbacks -------------------------------------------------------------------------------------
 
 
-def deltas_views(cur, filters: Filters) -> tuple[list | None, list | None, go.Figure, Table | None]:
-    """The snapshots header, the key figures, the chart and the table of the changes since the last review."""
+def deltas_figure(cur, filters: Filters) -> go.Figure:
+    """The changes since the last review, by territory."""
     pair = _pair(cur, filters)
     title = "Évolution depuis la dernière revue, par territoire"
     if pair is None:
-        return None, None, _unavailable(cur, title), None
+        return _unavailable(cur, title)
+    if pair.previous_id is None or pair.previous_as_of is None:
+        return _unavailable(cur, title, "Une seule extraction importée : pas encore d'évolution à montrer.")
     deltas = db.cached(
         region_deltas, pair.current_id, pair.previous_id, operation_filters(filters), _access(cur).regions
     )
-    if pair.previous_id is None or pair.previous_as_of is None:
-        figure = _unavailable(cur, title, "Une seule extraction importée : pas encore d'évolution à montrer.")
-    else:
-        figure = delta_bars(deltas, weekly_context(cur, pair), current=pair.current_as_of, previous=pair.previous_as_of)
+    return delta_bars(deltas, weekly_context(cur, pair), current=pair.current_as_of, previous=pair.previous_as_of)
+
+
+def deltas_views(cur, filters: Filters) -> tuple[list | None, list | None, dict, Table | None]:
+    """The snapshots header, the key figures, the chart (plotly JSON) and the table of the changes
+    since the last review."""
+    pair = _pair(cur, filters)
+    figure = cached_view(cur, deltas_figure, filters)
+    if pair is None:
+        return None, None, figure, None
+    deltas = db.cached(
+        region_deltas, pair.current_id, pair.previous_id, operation_filters(filters), _access(cur).regions
+    )
     return header(pair), kpis(deltas, pair), figure, delta_table(deltas)
+
+
+def cached_view(cur, view: Callable[..., go.Figure], filters: Filters) -> dict:
+    """`view(cur, filters)` as plotly JSON, cached per filters and requester's access (`cached_figure`)."""
+    return cached_figure(_view_figure, view, filters, _access(cur))
+
+
+def _view_figure(view: Callable[..., go.Figure], filters: Filters, _access_key: OperationsAccess) -> go.Figure:
+    return view(db.cursor(), filters)
 
 
 def flows_view(cur, filters: Filters) -> go.Figure:
@@ -617,21 +637,29 @@ def lags_view(cur, filters: Filters) -> go.Figure:
     return lag_boxes(data, weekly_context(cur, pair), as_of=pair.current_as_of)
 
 
-def report_views(cur, filters: Filters) -> tuple[go.Figure, Table | None]:
-    """The report's regional key figures next to the same sums over the extract: chart and table."""
+def report_figure(cur, filters: Filters) -> go.Figure:
+    """The report's regional key figures next to the same sums over the extract."""
     pair = _pair(cur, filters)
     title = "Prêts engagés : bilan publié et extraction"
     if pair is None:
-        return _unavailable(cur, title), None
+        return _unavailable(cur, title)
     data = db.cached(report_comparison, pair, filters.regions, _access(cur).regions)
     start, end = data.attrs["cumul_period"]
-    figure = report_vs_extract_bars(
+    return report_vs_extract_bars(
         data,
         report_context(cur, pair),
         period_label=f"{start.year}-{end.year}",
         report_label=f"Bilan {end.year}",
     )
-    return figure, report_table(data, pair)
+
+
+def report_views(cur, filters: Filters) -> tuple[dict, Table | None]:
+    """The report next to the extract: chart (plotly JSON) and table."""
+    pair = _pair(cur, filters)
+    figure = cached_view(cur, report_figure, filters)
+    if pair is None:
+        return figure, None
+    return figure, report_table(db.cached(report_comparison, pair, filters.regions, _access(cur).regions), pair)
 
 
 def _control_filters(cur, values: object) -> Filters:
@@ -654,19 +682,19 @@ def update_deltas(values: object):
 @filters_callback(Output(ids.chart(FLOWS), "figure"), Output(ids.chart(FLOWS), "style"))
 def update_flows(values: object):
     cur = db.cursor()
-    return sized(flows_view(cur, _control_filters(cur, values)))
+    return sized(cached_view(cur, flows_view, _control_filters(cur, values)))
 
 
 @filters_callback(Output(ids.chart(REMAINING), "figure"), Output(ids.chart(REMAINING), "style"))
 def update_remaining(values: object):
     cur = db.cursor()
-    return sized(remaining_view(cur, _control_filters(cur, values)))
+    return sized(cached_view(cur, remaining_view, _control_filters(cur, values)))
 
 
 @filters_callback(Output(ids.chart(LAGS), "figure"), Output(ids.chart(LAGS), "style"))
 def update_lags(values: object):
     cur = db.cursor()
-    return sized(lags_view(cur, _control_filters(cur, values)))
+    return sized(cached_view(cur, lags_view, _control_filters(cur, values)))
 
 
 @filters_callback(

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 
 from dashboard import db
+from dashboard.components.chart_card import cached_figure, sized
 from dashboard.queries.common import region_key_figures, section_codes, source_info
 from dashboard.queries.region import region_header
 
@@ -110,3 +112,19 @@ def test_arguments_must_be_hashable_and_the_function_named(report):
     with pytest.raises(ValueError, match="module-level"):
         db.cached(lambda cur: 1)
     assert CALLS == []
+
+
+def counted_bars(title: str) -> go.Figure:
+    CALLS.append(("figure", title))
+    return go.Figure(go.Bar(x=[1, 2], y=["a", "b"], orientation="h"), layout={"title": title, "height": 300})
+
+
+def test_a_figure_is_built_once_per_arguments_and_given_as_json(report):
+    first = cached_figure(counted_bars, "A")
+    first["layout"]["title"]["text"] = "changed by a caller"
+    again = cached_figure(counted_bars, "A")
+    assert again["layout"]["title"]["text"] == "A" and again["layout"]["height"] == 300
+    assert isinstance(again, dict) and CALLS == [("figure", "A")]
+    cached_figure(counted_bars, "B")
+    assert CALLS == [("figure", "A"), ("figure", "B")]
+    assert sized(again)[1] == {"height": "300px"}

@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+from plotly.io.json import to_json_plotly
 
 from dashboard.figures.bars import ChartContext
 from dashboard.figures.land import (
@@ -271,13 +272,13 @@ def test_page_layout_and_callback(app_pages):
     page = app_pages
     assert page.layout() is not None
     fig, style = with_controls(page.update_sections, {"regions": ["76"], "operateur": ["esh_groupe"]})
-    assert [t.name for t in fig.data if t.type == "bar"] == ["ESH du Groupe"]
-    assert style == {"height": f"{fig.layout.height}px"}
+    assert [t["name"] for t in fig["data"] if t["type"] == "bar"] == ["ESH du Groupe"]
+    assert style == {"height": f"{fig['layout']['height']}px"}
     empty, _ = with_controls(page.update_sections, {"regions": ["OM"], "operateur": ["esh_groupe"]})
-    assert "Aucune section métropolitaine" in empty.layout.annotations[0].text
+    assert "Aucune section métropolitaine" in empty["layout"]["annotations"][0]["text"]
     # Untrusted control values are validated, never passed on: an unknown region means all.
     hostile, _ = with_controls(page.update_sections, {"regions": ["'; DROP TABLE facts; --"], "operateur": 3})
-    assert hostile.to_plotly_json() == page.sections_view(Filters()).to_plotly_json()
+    assert to_json_plotly(hostile) == to_json_plotly(page.sections_view(Filters()))
 
 
 def test_exports(app_pages, cur):
