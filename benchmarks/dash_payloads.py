@@ -7,7 +7,7 @@ page (such as `/suivi`) and its callbacks are therefore benchmarked as soon as t
 
 Scenarios per page:
 - `load`: the callbacks fired when the page is opened (after the router callback renders it),
-  in dependency order (the filter store first, then the callbacks that read it);
+  in dependency order (a callback after those whose outputs it reads);
 - `change:<control>`: the callbacks fired when one control (any component with `options` and
   `value` that feeds a server callback) takes another value, again in dependency order.
 """

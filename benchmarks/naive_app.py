@@ -11,7 +11,7 @@ sends it the very same request bodies. What differs:
 - a change of map measure or selection resends the whole map figure (geometry included) instead
   of a `dash.Patch` of colours and texts.
 
-Callbacks without a naive version here (lists, tables, the filter store, and any page added later,
+Callbacks without a naive version here (lists, tables, and any page added later,
 such as `/suivi`) run their real code, with the per-request connection. The layouts are the real
 ones. This module must be imported before `dashboard.app`: it swaps `dash.callback` so that the
 pages register the naive functions in place of the real ones.

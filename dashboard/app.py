@@ -13,9 +13,10 @@ from flask import Flask, Response, request
 from plotly.offline import get_plotlyjs_version
 
 from . import auth, db, ids, security
-from .callbacks import register_url_sync
+from .callbacks import register_filters_store
 from .cli import ensure_database
 from .components import shell
+from .components.rejected_alert import with_rejected_alert
 from .config import REPO_DIR, get_settings
 from .queries.common import section_codes, source_info, territories
 from .sources import SourceError
@@ -135,13 +136,16 @@ def create_app() -> Dash:
     _preload_plotly(app)
     for module in PAGE_MODULES:
         importlib.import_module(f"{__package__}.pages.{module}")
+    for page in dash.page_registry.values():
+        if not hasattr(page["layout"], "__wrapped__"):
+            page["layout"] = with_rejected_alert(page["layout"])
     app.layout = _shell
     nav_pages = {
         ids.nav_link(page["module"].split(".")[-1]): page["relative_path"]
         for page in dash.page_registry.values()
         if page.get("path_template") is None and page.get("nav", True)
     }
-    register_url_sync(app, nav_pages)
+    register_filters_store(app, nav_pages)
     if settings.debug:
         app.enable_dev_tools(debug=True)
     # Dash registers its JavaScript bundles while rendering the index page. Render it once now,

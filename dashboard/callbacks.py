@@ -1,134 +1,88 @@
-"""App-wide callbacks: filter controls -> validated store -> URL, and CSV downloads."""
+"""App-wide callbacks: filter controls -> filters store, URL and navigation links (in the browser),
+and CSV downloads."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from urllib.parse import parse_qs
 
-from dash import ALL, MATCH, Dash, Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import ALL, MATCH, Dash, Input, Output, State, callback, ctx, dcc, no_update
 
 from . import db, ids
-from .auth import operations_access
 from .exports import EXPORT_SOURCES, EXPORTS, to_csv
-from .filters import FILTER_NAMES, MAX_VALUE_LENGTH, WEEKLY_NAMES, WeeklyChoices, from_query, from_store, validate
-from .on_filters import control_name
+from .filters import FILTER_NAMES, MULTI_VALUED, SINGLE_VALUED, from_store
+from .on_filters import weekly_choices_for
 from .queries.common import section_codes, source_info
-from .queries.weekly import weekly_choices
 from .synthetic import synthetic_shown
 
-#: At most this many rejected values are listed; longer query strings are not parsed at all.
-MAX_REJECTED = 10
-MAX_QUERY_LENGTH = 4096
-
-
-@callback(
-    Output(ids.FILTERS, "data"),
-    Input(ids.filter_control(ALL), "value"),  # type: ignore[arg-type]
-    State("_pages_location", "search"),
-    State(ids.FILTERS, "data"),
-)
-def store_filters(values: list[object], search: object = None, previous: object = None) -> dict[str, object]:
-    """Validate every filter control of the page into the store (and the URL query string).
-
-    The filter values a page dropped from its address are reported at the first call for that
-    address and the one right after it, no later (`search` keeps the address the browser loaded,
-    even after the filters rewrote it).
-    """
-    codes = db.cached(section_codes)
-    names = [control_name(item) for item in ctx.inputs_list[0]] if ctx.inputs_list else []
-    raw = {name: value for name, value in zip(names, values or [], strict=False) if isinstance(name, str)}
-    filters = validate(raw, codes, weekly_choices_for(raw))
-    rejected = list(filters.rejected)
-    search = search[:MAX_QUERY_LENGTH] if isinstance(search, str) else ""
-    new_address = not isinstance(previous, dict) or previous.get("search") != search
-    # Reported at the first call for an address and, recomputed, at the call right after it (the
-    # page's controls mounting): the alert's update for the first store value may be superseded.
-    if new_address or (isinstance(previous, dict) and previous.get("new_address") is True):
-        rejected = [*_url_rejections(search, codes), *rejected]
-    return {
-        **filters.to_store(),
-        "rejected": rejected[:MAX_REJECTED],
-        "search": search,
-        "new_address": new_address,
-        "query": filters.query_string([n for n in names if n in raw]),
-        "carry": filters.query_string(["regions"]),
-    }
-
-
-def _url_rejections(search: object, codes: tuple[str, ...]) -> list[str]:
-    """The filter values of the address the page dropped (other parameters are left alone)."""
-    if not isinstance(search, str) or not search:
-        return []
-    if len(search) >= MAX_QUERY_LENGTH:
-        return ["adresse trop longue : ses filtres sont ignorés"]
-    query = {k: v for k, v in parse_qs(search.lstrip("?")).items() if k in FILTER_NAMES}
-    return list(from_query(query, codes, weekly_choices_for(query)).rejected)
-
-
-def weekly_choices_for(names: Iterable[object]) -> WeeklyChoices | None:
-    """Known départements and snapshot dates when weekly filters are among `names` (else None).
-
-    Read once per opened database files and requester's regions: an import or a rebuild refreshes them.
-    Empty when the request may not see operational data.
-    """
-    if not WEEKLY_NAMES.intersection(n for n in names if isinstance(n, str)):
-        return None
-    cur = db.cursor()
-    access = operations_access(cur)
-    if not access.allowed:
-        return WeeklyChoices()
-    key = "weekly_choices" if access.regions is None else f"weekly_choices:{','.join(access.regions)}"
-    return db.memo(key, lambda: weekly_choices(cur, access.regions))
-
-
-@callback(
-    Output(ids.FILTERS_ALERT, "children"),
-    Output(ids.FILTERS_ALERT, "is_open"),
-    Input(ids.FILTERS, "data"),
-)
-def show_rejected(store: object):
-    """List the filter values that were dropped (unknown, malformed) in a dismissable alert.
-
-    The alert stays until the user closes it, other values are rejected or a clean address is loaded.
-    """
-    rejected = store.get("rejected") if isinstance(store, dict) else None
-    if not isinstance(rejected, list) or not rejected:
-        return (None, False) if isinstance(store, dict) and store.get("new_address") is True else (no_update, no_update)
-    items = [str(item)[: 2 * MAX_VALUE_LENGTH] for item in rejected[:MAX_REJECTED]]
-    return [
-        html.Strong("Filtres ignorés : "),
-        "ces valeurs ne correspondent à aucune valeur connue et n'ont pas été appliquées.",
-        html.Ul([html.Li(item) for item in items], className="mb-0"),
-    ], True
-
-
-_URL_SYNC_JS = """
-function (data) {
-    var paths = %s;
+_FILTERS_JS = """
+function (values, options) {
+    var config = %s;
     var skip = window.dash_clientside.no_update;
-    if (!data) { return [skip].concat(paths.map(function () { return skip; })); }
+    var items = (window.dash_clientside.callback_context.inputs_list || [])[0] || [];
+    var store = {}, params = [], carry = "";
+    var encode = function (text) {
+        return encodeURIComponent(String(text)).replace(/%%2C/gi, ",").replace(/%%20/g, "+");
+    };
+    items.forEach(function (item, index) {
+        var name = item && item.id ? item.id.name : null;
+        if (typeof name !== "string" || !Object.prototype.hasOwnProperty.call(config.known, name)) { return; }
+        var value = values[index];
+        store[name] = value;
+        var text = null;
+        if (config.multi.indexOf(name) >= 0) {
+            var list = (Array.isArray(value) ? value : value === null || value === undefined ? [] : [value])
+                .map(String).filter(function (v, i, all) { return v && all.indexOf(v) === i; });
+            var known = (options && Array.isArray(options[index]) ? options[index] : [])
+                .map(function (o) { return String(o && typeof o === "object" ? o.value : o); });
+            var every = known.length > 0 && known.length === list.length
+                && known.every(function (v) { return list.indexOf(v) >= 0; });
+            if (list.length && !(every && config.all_is_default.indexOf(name) >= 0)) { text = list.join(","); }
+        } else if (value !== null && value !== undefined && String(value) !== config.single[name]) {
+            text = String(value);
+        }
+        if (text !== null) {
+            var param = encode(name) + "=" + encode(text);
+            params.push(param);
+            if (name === "regions") { carry = "?" + param; }
+        }
+    });
+    var query = params.length ? "?" + params.join("&") : "";
+    store.query = query;
+    store.carry = carry;
     window.__npnruPath = window.location.pathname;
-    var target = window.location.pathname + (data.query || "");
+    var target = window.location.pathname + query;
     if (window.location.pathname + window.location.search !== target) {
         window.history.pushState({}, "", target);
     }
-    return [target].concat(paths.map(function (p) { return p + (data.carry || ""); }));
+    return [store].concat(config.paths.map(function (p) { return p + carry; }));
 }
 """
 
 
-def register_url_sync(app: Dash, nav_pages: dict[str, str]) -> None:
-    """Mirror the filters into the address bar without a reload, and let the navigation links
-    carry the selected regions to the other views. Back/forward re-render the page from the URL.
+def register_filters_store(app: Dash, nav_pages: dict[str, str]) -> None:
+    """In the browser, at each change of a filter control: keep the control values in the filters
+    store (read by the exports), mirror them into the address bar without a reload, and let the
+    navigation links carry the selected regions. Back/forward re-render the page from the URL.
 
+    No request: the views validate the control values themselves, and the values an address
+    carried that the page dropped are listed by the page's layout (`components/rejected_alert.py`).
+    The query string follows `Filters.query_string`: values in control order, defaults left out
+    (every box of a checklist ticked, other than regions and départements, is the default "all").
     `nav_pages` maps a navigation link id to its page path.
     """
+    config = {
+        "known": {name: True for name in FILTER_NAMES},
+        "multi": list(MULTI_VALUED),
+        "single": SINGLE_VALUED,
+        "all_is_default": [name for name in MULTI_VALUED if name not in ("regions", "departements")],
+        "paths": list(nav_pages.values()),
+    }
     app.clientside_callback(
-        _URL_SYNC_JS % json.dumps(list(nav_pages.values())),
-        Output(ids.URL_SYNC, "data"),
+        _FILTERS_JS % json.dumps(config),
+        Output(ids.FILTERS, "data"),
         *[Output(link_id, "href") for link_id in nav_pages],
-        Input(ids.FILTERS, "data"),
+        Input(ids.filter_control(ALL), "value"),  # type: ignore[arg-type]
+        State(ids.filter_control(ALL), "options"),  # type: ignore[arg-type]
     )
 
 

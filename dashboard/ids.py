@@ -6,7 +6,6 @@ from __future__ import annotations
 NAVBAR = "navbar"
 FOOTER = "footer"
 FILTERS = "filters-store"
-URL_SYNC = "url-sync"
 SYNTHETIC_BANNER = "synthetic-banner"
 PRESENTATION_TOGGLE = "presentation-toggle"
 

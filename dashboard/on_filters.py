@@ -4,18 +4,21 @@ A page renders its views for the filters of its address in its layout, so it is 
 arrives. Its update callbacks then read the filter controls directly (every `filter_control` of the
 page, as a pattern-matching input) and fire on a change only, never when the page opens: no extra
 round trip through the filters store before the charts are requested, and no chart drawn twice.
-The filters store still follows the controls, for the address bar, the alerts and the exports.
+The filters store follows the controls in the browser (`callbacks.register_filters_store`), for the
+address bar and the exports.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from dash import ALL, Input, Output, State, callback, ctx
 
 from . import db, ids
-from .filters import Filters, from_store
+from .auth import operations_access
+from .filters import WEEKLY_NAMES, Filters, WeeklyChoices, from_store
 from .queries.common import section_codes
+from .queries.weekly import weekly_choices
 
 #: The input of every update callback: the values of all the page's filter controls.
 CONTROLS = Input(ids.filter_control(ALL), "value")  # type: ignore[arg-type]
@@ -53,3 +56,19 @@ def page_filters(values: object) -> Filters:
     """The validated filters of the page's report controls (the weekly ones need their known values:
     see `pages.suivi`)."""
     return from_store(control_values(values), db.cached(section_codes))
+
+
+def weekly_choices_for(names: Iterable[object]) -> WeeklyChoices | None:
+    """Known départements and snapshot dates when weekly filters are among `names` (else None).
+
+    Read once per opened database files and requester's regions: an import or a rebuild refreshes them.
+    Empty when the request may not see operational data.
+    """
+    if not WEEKLY_NAMES.intersection(n for n in names if isinstance(n, str)):
+        return None
+    cur = db.cursor()
+    access = operations_access(cur)
+    if not access.allowed:
+        return WeeklyChoices()
+    key = "weekly_choices" if access.regions is None else f"weekly_choices:{','.join(access.regions)}"
+    return db.memo(key, lambda: weekly_choices(cur, access.regions))

@@ -69,13 +69,9 @@ def footer(source_line: str, data_date: str) -> html.Footer:
 
 
 def alerts() -> html.Div:
-    """Dismissable alerts filled by callbacks: rejected filter values, a failed update."""
-    return html.Div(
-        [
-            dbc.Alert(id=ids.FILTERS_ALERT, color="warning", dismissable=True, is_open=False, className="small"),
-            dbc.Alert(id=ids.ERROR_ALERT, color="danger", dismissable=True, is_open=False, className="small"),
-        ]
-    )
+    """Dismissable alerts filled by callbacks: a failed update. (The filter values an address carried
+    that a page dropped are listed by the page itself: `rejected_alert`.)"""
+    return html.Div([dbc.Alert(id=ids.ERROR_ALERT, color="danger", dismissable=True, is_open=False, className="small")])
 
 
 def synthetic_banner() -> html.Div:
@@ -105,6 +101,5 @@ def layout(regions: list[tuple[str, str]], source_line: str, data_date: str, *, 
             dbc.Container(dash.page_container, fluid=True, className="page"),
             footer(source_line, data_date),
             dcc.Store(id=ids.FILTERS),
-            dcc.Store(id=ids.URL_SYNC),
         ]
     )

@@ -14,7 +14,6 @@ from dash import Output, html
 
 from .. import db, ids
 from ..auth import AUTH_REQUIRED, AUTH_REQUIRED_DETAIL, OperationsAccess, operations_access
-from ..callbacks import weekly_choices_for
 from ..components.chart_card import cached_figure, chart_card, sized
 from ..components.controls import famille_control, filter_bar, regions_control
 from ..components.kpi import kpi_card
@@ -45,7 +44,7 @@ from ..figures.weekly import (
 )
 from ..filters import WEEKLY_NAMES, Filters, from_query, from_store, restrict_regions
 from ..formatting import format_value
-from ..on_filters import control_values, filters_callback
+from ..on_filters import control_values, filters_callback, weekly_choices_for
 from ..queries.common import section_codes, source_info
 from ..queries.weekly import (
     SnapshotPair,

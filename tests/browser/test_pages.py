@@ -202,3 +202,31 @@ def test_b009_a_chart_follows_its_box(browser, live_server):
     browser.execute_script("document.querySelector('.chart-card .dash-graph').style.width = '600px';")
     WebDriverWait(browser, 10).until(lambda d: d.execute_script(CHART_GEOMETRY)[0][1] == 600)
     assert all(abs(width - box) < 2 for _, width, box, _, _ in browser.execute_script(CHART_GEOMETRY))
+
+
+def test_b010_the_address_follows_the_controls_as_the_server_writes_it(browser, live_server):
+    """The filters store is computed in the browser: its query string must be the one
+    `Filters.query_string` gives for the same values (defaults left out, "all ticked" is the default)."""
+    from dashboard.filters import OPERATEURS, validate
+
+    browser.get(live_server + "/contreparties")
+    wait_for_charts(browser)
+    cases = [
+        {"regions": ["84", "11"], "operateur": [OPERATEURS[0]]},
+        {"regions": [], "operateur": list(OPERATEURS)},
+        {"regions": ["OM"], "operateur": list(reversed(OPERATEURS))},
+        {"regions": ["11"], "operateur": []},
+    ]
+    for values in cases:
+        for name, value in values.items():
+            browser.execute_script(
+                "window.dash_clientside.set_props(arguments[0], {value: arguments[1]})",
+                ids.filter_control(name),
+                value,
+            )
+        expected = validate(values, ["84", "11", "OM"]).query_string(["regions", "operateur"])
+        WebDriverWait(browser, 10).until(lambda d, e=expected: d.current_url == live_server + "/contreparties" + e)
+        # The navigation links carry the regions.
+        href = browser.find_element(By.ID, ids.nav_link("prets")).get_attribute("href")
+        carry = validate({"regions": values["regions"]}, ["84", "11", "OM"]).query_string(["regions"])
+        assert href == live_server + "/prets" + carry

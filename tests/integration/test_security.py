@@ -51,7 +51,7 @@ def callback_bodies(app_client) -> list[dict]:
             if all(any(matches(i, cid) for cid, _ in props) for i, _ in outputs):
                 bodies[dependency["output"]] = next(requests_for(dependency, props, path))
     # Callbacks whose outputs only render with optional data (operation extracts) are skipped here.
-    assert len(bodies) >= 10 and f"{ids.FILTERS}.data" in bodies and f"{ids.FILTERS_ALERT}.children" in " ".join(bodies)
+    assert len(bodies) >= 10 and any("csv-download" in output for output in bodies)
     return list(bodies.values())
 
 
@@ -179,55 +179,74 @@ def test_oversized_bodies_are_refused(app_client, callback_bodies):
     assert b"Traceback" not in response.data
 
 
-def store_body(values: dict[str, object], search: str = "") -> dict:
-    """A request of the filters callback with the given control values."""
-    return {
-        "output": f"{ids.FILTERS}.data",
-        "outputs": {"id": ids.FILTERS, "property": "data"},
+def page_answer(app_client, path: str, search: str) -> str:
+    """The JSON the router callback answers for `path` opened with the query string `search`."""
+    body = {
+        "output": ".._pages_content.children..._pages_store.data..",
+        "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
         "inputs": [
-            [
-                {"id": {"type": "filter", "name": name}, "property": "value", "value": value}
-                for name, value in values.items()
-            ]
-        ],
-        "state": [
+            {"id": "_pages_location", "property": "pathname", "value": path},
             {"id": "_pages_location", "property": "search", "value": search},
-            {"id": ids.FILTERS, "property": "data", "value": None},
         ],
-        "changedPropIds": [],
+        "changedPropIds": ["_pages_location.pathname"],
     }
-
-
-def test_rejected_filter_values_are_listed_in_french(app_client):
-    response = app_client.post(
-        "/_dash-update-component",
-        json=store_body({"regions": ["84", "'; DROP TABLE facts; --", {"a": 1}], "measure": HUGE}, "?regions=ZZ"),
-    )
+    response = app_client.post("/_dash-update-component", json=body)
     assert response.status_code == 200
-    store = response.get_json()["response"][ids.FILTERS]["data"]
-    assert store["regions"] == ["84"]
-    assert store["measure"] != HUGE
-    text = " ".join(store["rejected"])
-    assert "valeur ignorée pour « regions » : 'ZZ'" in text  # from the address
-    assert "DROP TABLE" in text and "« measure »" in text
-    assert all(len(item) < 200 for item in store["rejected"])
+    return response.get_data(as_text=True)
 
-    alert = app_client.post(
-        "/_dash-update-component",
-        json={
-            "output": f"..{ids.FILTERS_ALERT}.children...{ids.FILTERS_ALERT}.is_open..",
-            "outputs": [
-                {"id": ids.FILTERS_ALERT, "property": "children"},
-                {"id": ids.FILTERS_ALERT, "property": "is_open"},
-            ],
-            "inputs": [{"id": ids.FILTERS, "property": "data", "value": store}],
-            "changedPropIds": [f"{ids.FILTERS}.data"],
-        },
+
+def component(answer: str, identifier: object) -> dict | None:
+    """The component of id `identifier` in a page's answer (None when the page has none)."""
+    found: list[dict] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if node.get("props", {}).get("id") == identifier:
+                found.append(node)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(json.loads(answer))
+    return found[0] if found else None
+
+
+def alert_of(answer: str) -> dict | None:
+    """The rejected-values alert in a page's answer."""
+    return component(answer, ids.FILTERS_ALERT)
+
+
+def test_rejected_address_values_are_listed_in_french_by_the_page(app_client):
+    search = "?" + "&".join(
+        [
+            "regions=84,ZZ,%27%3B%20DROP%20TABLE%20facts%3B%20--",
+            f"measure={'y' * 500}",
+            "famille=requalification",
+            "utm_source=mail",
+        ]
     )
-    assert alert.status_code == 200
-    shown = alert.get_json()["response"][ids.FILTERS_ALERT]
-    assert shown["is_open"] is True
-    assert "Filtres ignorés" in json.dumps(shown["children"], ensure_ascii=False)
+    answer = page_answer(app_client, "/droits", search)
+    alert = alert_of(answer)
+    assert alert is not None and alert["props"]["color"] == "warning" and alert["props"]["dismissable"] is True
+    text = json.dumps(alert, ensure_ascii=False)
+    assert "Filtres ignorés" in text
+    assert "valeur ignorée pour « regions » : 'ZZ'" in text and "DROP TABLE" in text and "« measure »" in text
+    assert "utm_source" not in text and "requalification" not in text  # other parameters, valid values
+    items = [li["props"]["children"] for li in alert["props"]["children"][2]["props"]["children"]]
+    assert len(items) == 3 and all(len(item) < 200 for item in items)
+    # The page keeps the valid values.
+    assert component(answer, ids.filter_control("regions"))["props"]["value"] == ["84"]
+    assert component(answer, ids.filter_control("famille"))["props"]["value"] == ["requalification"]
+
+
+def test_a_clean_address_shows_no_alert_and_a_long_one_is_not_parsed(app_client):
+    assert alert_of(page_answer(app_client, "/droits", "?regions=84")) is None
+    assert alert_of(page_answer(app_client, "/droits", "?utm_source=mail")) is None
+    many = "?regions=" + ",".join(f"R{i:04d}" for i in range(1000))
+    text = json.dumps(alert_of(page_answer(app_client, "/prets", many)), ensure_ascii=False)
+    assert "adresse trop longue" in text and "R0001" not in text
 
 
 def test_a_failing_callback_shows_a_french_alert_and_no_traceback(app_client, callback_bodies, monkeypatch):
@@ -245,22 +264,3 @@ def test_a_failing_callback_shows_a_french_alert_and_no_traceback(app_client, ca
         ids.ERROR_ALERT in text
         and "Une erreur est survenue" in json.loads(text)["sideUpdate"][ids.ERROR_ALERT]["children"]
     )
-
-
-def test_address_rejections_are_reported_by_the_first_two_calls_of_an_address_only(app_client):
-    """The page's controls mounting right after the address may supersede the alert's first update:
-    the second call reports the address's rejections again, a later change no more."""
-
-    def call(previous: object) -> dict:
-        body = store_body({"regions": ["84"]}, "?regions=84,ZZ")
-        body["state"][1]["value"] = previous
-        response = app_client.post("/_dash-update-component", json=body)
-        assert response.status_code == 200
-        return response.get_json()["response"][ids.FILTERS]["data"]
-
-    first = call(None)
-    second = call(first)
-    third = call(second)
-    assert any("'ZZ'" in r for r in first["rejected"]) and first["new_address"] is True
-    assert any("'ZZ'" in r for r in second["rejected"]) and second["new_address"] is False
-    assert third["rejected"] == [] and third["new_address"] is False
