@@ -8,12 +8,13 @@ import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
 import plotly.graph_objects as go
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import Input, Output, Patch, State, callback, dcc, html
 from dash.exceptions import PreventUpdate
 
 from .. import db, ids
 from ..components.chart_card import cached_figure, chart_card, sized
 from ..components.controls import filter_bar, regions_control, severite_control
+from ..components.findings_list import Detail, FindingsList, Item, fact_row, finding_detail, finding_entry
 from ..exports import register_export
 from ..figures.bars import Series, region_bars
 from ..figures.theme import OKABE_ITO, empty_figure
@@ -38,11 +39,9 @@ from .overview import chart_context, section_regions
 
 CHART = ids.FINDINGS_CHART
 EXPORT = "findings"
-#: The accordion of findings, and the body of each finding (rendered when it is first opened).
-FINDINGS_ACCORDION = "findings-accordion"
-DETAIL = "finding-detail"
-DETAIL_CLASS = "finding-detail"
-DETAIL_LOADED = "finding-detail finding-detail-loaded"
+#: The list of findings (`components.findings_list`); at most MAX_PENDING details are sent at once.
+FINDINGS_LIST = "findings-list"
+MAX_PENDING = 50
 LOADING_TEXT = "Chargement des chiffres comparés et de leurs citations…"
 
 #: Okabe-Ito colours (colour-blind-safe), the most alarming for the most severe findings.
@@ -50,14 +49,6 @@ SEVERITY_COLORS = {"high": OKABE_ITO["vermillion"], "medium": OKABE_ITO["orange"
 SEVERITY_TEXT = {"high": "white", "medium": "#1f2933", "low": "#1f2933"}
 NO_SEVERITY = "none"
 NONE_TICKED = "Aucune gravité cochée : cochez au moins une gravité pour afficher les incohérences."
-
-
-def severity_badge(severity: str) -> html.Span:
-    return html.Span(
-        SEVERITY_LABELS.get(severity, severity),
-        className="badge finding-badge",
-        style={"backgroundColor": SEVERITY_COLORS.get(severity, "#8C8C8C"), "color": SEVERITY_TEXT.get(severity)},
-    )
 
 
 def _number(value: float, unit: str) -> str:
@@ -69,107 +60,60 @@ def _gap(value: float, unit: str) -> str:
     return sign + _number(abs(value), unit)
 
 
-def _heading(row: dict) -> list:
+def finding_item(row: dict) -> Item:
+    """A finding, collapsed: its severity, territory, measure, period, rule, expected and actual values."""
     detail = f" — {row['breakdown']}" if isinstance(row["breakdown"], str) and row["breakdown"] else ""
-    return [
-        severity_badge(row["severity"]),
-        html.Span(row["territory_name"], className="fw-semibold ms-2"),
-        html.Span(f" — {row['measure_label']}{detail}", className="ms-1"),
-        html.Span(f", {format_period(row['period'])}", className="text-muted"),
-        html.Span(
-            [
-                html.Span(RULE_LABELS.get(row["rule"], row["rule"]), className="finding-rule me-2"),
-                f"attendu {_number(row['expected'], row['unit'])} · obtenu {_number(row['actual'], row['unit'])}",
-            ],
-            className="ms-auto ps-3 small text-muted text-nowrap d-none d-lg-inline",
-        ),
-    ]
-
-
-def _facts_table(facts: list[dict], highlight: tuple[str, ...] = ()) -> dbc.Table:
-    """The facts of a finding; those of the selected territories (`highlight`) are highlighted."""
-    rows = [
-        html.Tr(
-            [
-                html.Td(ROLE_LABELS.get(f["role"], f["role"]), className="text-nowrap text-muted"),
-                html.Td(f["territory_name"], className="text-nowrap"),
-                html.Td(printed_fact(f), className="text-end text-nowrap fw-semibold"),
-                html.Td(
-                    [
-                        html.Q(f["quote"], className="quote"),
-                        html.Div(f["section_title"], className="small text-muted"),
-                    ]
-                ),
-            ],
-            className="finding-fact-selected" if f["territory_code"] in highlight else None,
-        )
-        for f in facts
-    ]
-    header = html.Thead(
-        html.Tr(
-            [
-                html.Th("Rôle"),
-                html.Th("Territoire"),
-                html.Th("Valeur imprimée", className="text-end"),
-                html.Th("Citation du rapport"),
-            ]
-        )
+    return finding_entry(
+        row["finding_id"],
+        badge=SEVERITY_LABELS.get(row["severity"], row["severity"]),
+        background=SEVERITY_COLORS.get(row["severity"], "#8C8C8C"),
+        color=SEVERITY_TEXT.get(row["severity"], "#1f2933"),
+        territory=row["territory_name"],
+        measure=f" — {row['measure_label']}{detail}",
+        period=f", {format_period(row['period'])}",
+        rule=RULE_LABELS.get(row["rule"], row["rule"]),
+        values=f"attendu {_number(row['expected'], row['unit'])} · obtenu {_number(row['actual'], row['unit'])}",
     )
-    return dbc.Table([header, html.Tbody(rows)], size="sm", className="small mb-0 finding-facts", responsive=True)
 
 
-def _stat(label: str, value: str) -> html.Div:
-    return html.Div([html.Div(label, className="kpi-label"), html.Div(value, className="finding-stat")])
-
-
-def detail_id(finding_id: str) -> dict[str, str]:
-    return {"type": DETAIL, "finding": finding_id}
-
-
-def finding_details(row: dict, facts: list[dict], highlight: tuple[str, ...] = ()) -> list:
-    """The body of a finding: expected, actual, gap, rule, explanation and the facts with their quotes."""
-    return [
-        html.Div(
-            [
-                _stat("Attendu", _number(row["expected"], row["unit"])),
-                _stat("Obtenu", _number(row["actual"], row["unit"])),
-                _stat("Écart", _gap(row["gap"], row["unit"])),
-                _stat("Règle", RULE_LABELS.get(row["rule"], row["rule"])),
-            ],
-            className="d-flex flex-wrap gap-4 mb-2",
-        ),
-        html.P(short_message(row["message"]), className="mb-1"),
-        html.P(
-            [f"{RULE_DESCRIPTIONS.get(row['rule'], '')} Tolérance : {row['tolerance']}."],
-            className="small text-muted mb-2",
-        ),
-        _facts_table(facts, highlight),
-    ]
-
-
-def finding_item(row: dict) -> dbc.AccordionItem:
-    """A finding, collapsed: its heading, and a body filled by `show_details` when it is opened (the
-    facts and quotes of every finding would weigh ~250 KB on the page)."""
-    body = html.Div(
-        html.Div(LOADING_TEXT, className="small text-muted"), id=detail_id(row["finding_id"]), className=DETAIL_CLASS
-    )
-    return dbc.AccordionItem(
-        body,
-        title=html.Div(_heading(row), className="d-flex w-100 align-items-center me-2"),
-        item_id=row["finding_id"],
+def finding_details(row: dict, facts: list[dict], highlight: tuple[str, ...] = ()) -> Detail:
+    """The body of a finding: expected, actual, gap, rule, explanation and the facts with their quotes;
+    the facts of the selected territories (`highlight`) stand out."""
+    return finding_detail(
+        [
+            ("Attendu", _number(row["expected"], row["unit"])),
+            ("Obtenu", _number(row["actual"], row["unit"])),
+            ("Écart", _gap(row["gap"], row["unit"])),
+            ("Règle", RULE_LABELS.get(row["rule"], row["rule"])),
+        ],
+        short_message(row["message"]),
+        f"{RULE_DESCRIPTIONS.get(row['rule'], '')} Tolérance : {row['tolerance']}.",
+        [
+            fact_row(
+                ROLE_LABELS.get(f["role"], f["role"]),
+                f["territory_name"],
+                printed_fact(f),
+                f["quote"],
+                f["section_title"],
+                selected=f["territory_code"] in highlight,
+            )
+            for f in facts
+        ],
     )
 
 
 def findings_list(findings_df: pd.DataFrame, empty: str = "Aucune incohérence pour ces filtres.") -> object:
-    """An accordion of findings (collapsed), their details rendered when opened."""
+    """The findings, collapsed; the details of each are sent when it is first opened (the facts and
+    quotes of every finding would weigh ~250 KB on the page)."""
     if findings_df.empty:
         return dbc.Alert(empty, color="light", className="mb-0")
-    return dbc.Accordion(
-        [finding_item(row) for row in findings_df.to_dict("records")],
-        id=FINDINGS_ACCORDION,
-        always_open=True,
-        start_collapsed=True,
-        className="findings-accordion",
+    return FindingsList(
+        id=FINDINGS_LIST,
+        items=[finding_item(row) for row in findings_df.to_dict("records")],
+        details={},
+        active_item=[],
+        pending=[],
+        loading_text=LOADING_TEXT,
     )
 
 
@@ -434,47 +378,29 @@ def _all_finding_facts(cur) -> pd.DataFrame:
 
 
 @callback(
-    Output(detail_id(ALL), "children"),  # type: ignore[arg-type]
-    Output(detail_id(ALL), "className"),  # type: ignore[arg-type]
-    Input(FINDINGS_ACCORDION, "active_item"),
-    State(detail_id(ALL), "className"),  # type: ignore[arg-type]
+    Output(FINDINGS_LIST, "details"),
+    Input(FINDINGS_LIST, "pending"),
     State(ids.FILTERS, "data"),
     prevent_initial_call=True,
 )
-def show_details(active: object, classes: object, store: object):
-    """Fill the body of each finding opened for the first time (the others are left as they are).
+def show_details(pending: object, store: object):
+    """Add the details of the findings opened for the first time (`pending`) to the list.
 
-    Every input comes from the browser: only the findings of the database are rendered.
+    Every input comes from the browser: only the findings of the database are rendered, at most
+    MAX_PENDING at once, and only what is added is sent (a `Patch` of the list's details).
     """
-    items = [active] if isinstance(active, str) else active if isinstance(active, list) else []
-    opened = {item for item in items if isinstance(item, str)}
-    outputs = ctx.outputs_list[0] if ctx.outputs_list else []
-    classes = classes if isinstance(classes, list) else []
     known = db.cached(findings).set_index("finding_id", drop=False)
-    wanted = [
-        isinstance(o, dict)
-        and isinstance(o.get("id"), dict)
-        and isinstance(o["id"].get("finding"), str)
-        and o["id"]["finding"] in opened
-        and o["id"]["finding"] in known.index
-        and (classes[i] if i < len(classes) else None) != DETAIL_LOADED
-        for i, o in enumerate(outputs)
-    ]
-    if not any(wanted):
+    wanted = [f for f in pending if isinstance(f, str) and f in known.index] if isinstance(pending, list) else []
+    wanted = list(dict.fromkeys(wanted))[:MAX_PENDING]
+    if not wanted:
         raise PreventUpdate
     facts = db.cached(_all_finding_facts)
     highlight = _with_drom(from_store(store, db.cached(section_codes)).regions)
-    children, class_names = [], []
-    for output, render in zip(outputs, wanted, strict=True):
-        if not render:
-            children.append(no_update)
-            class_names.append(no_update)
-            continue
-        finding_id = output["id"]["finding"]
+    details = Patch()
+    for finding_id in wanted:
         rows = facts[facts["finding_id"] == finding_id].to_dict("records")
-        children.append(finding_details(known.loc[finding_id].to_dict(), rows, highlight))
-        class_names.append(DETAIL_LOADED)
-    return children, class_names
+        details[finding_id] = finding_details(known.loc[finding_id].to_dict(), rows, highlight)
+    return details
 
 
 dash.register_page(

@@ -187,6 +187,14 @@ def test_b007_a_finding_shows_its_quotes_when_opened_also_after_a_filter_change(
     body = open_finding(browser, 1)
     assert body.find_elements(By.CSS_SELECTOR, "q.quote")
     screenshot(browser, "qualite-incoherence-ouverte")
+    # Closed and opened again, it shows its details without asking the server again.
+    updates = "return performance.getEntriesByType('resource').filter(e => e.name.includes('_dash-update')).length"
+    button = browser.find_elements(By.CSS_SELECTOR, ".findings-accordion .accordion-button")[1]
+    button.click()
+    WebDriverWait(browser, 10).until(lambda d: "collapsed" in button.get_attribute("class"))
+    sent = browser.execute_script(updates)
+    assert open_finding(browser, 1).find_elements(By.CSS_SELECTOR, "q.quote")
+    assert browser.execute_script(updates) == sent
     choose_option(browser, ids.filter_control("regions"), "OM")
     WebDriverWait(browser, 10).until(lambda d: "regions=OM" in d.current_url)
     WebDriverWait(browser, 10).until(lambda d: "Outre-Mer" in d.find_element(By.ID, ids.FINDINGS_COUNT).text)

@@ -40,70 +40,70 @@ def client(page):
     return server.test_client()
 
 
-def details_request(client, page, finding_ids: list[str], active: object, classes: list[str] | None = None) -> dict:
-    """The body the browser posts when the accordion's open items change."""
-    detail_ids = [page.detail_id(f) for f in finding_ids]
-    classes = classes or [page.DETAIL_CLASS] * len(finding_ids)
+def details_request(client, page, pending: object, regions: tuple[str, ...] = ("OM",)) -> dict:
+    """The body the browser posts when findings without details are opened (`pending`)."""
     return {
-        "output": dependency_output(client, page),
-        "outputs": [
-            [{"id": i, "property": "children"} for i in detail_ids],
-            [{"id": i, "property": "className"} for i in detail_ids],
-        ],
-        "inputs": [{"id": page.FINDINGS_ACCORDION, "property": "active_item", "value": active}],
-        "state": [
-            [{"id": i, "property": "className", "value": c} for i, c in zip(detail_ids, classes, strict=True)],
-            {"id": ids.FILTERS, "property": "data", "value": {**Filters(regions=("OM",)).to_store()}},
-        ],
-        "changedPropIds": [f"{page.FINDINGS_ACCORDION}.active_item"],
+        "output": f"{page.FINDINGS_LIST}.details",
+        "outputs": {"id": page.FINDINGS_LIST, "property": "details"},
+        "inputs": [{"id": page.FINDINGS_LIST, "property": "pending", "value": pending}],
+        "state": [{"id": ids.FILTERS, "property": "data", "value": {**Filters(regions=regions).to_store()}}],
+        "changedPropIds": [f"{page.FINDINGS_LIST}.pending"],
     }
 
 
-def dependency_output(client, page) -> str:
-    """The callback's output key as the app registered it."""
-    for dependency in client.get("/_dash-dependencies").get_json():
-        if page.DETAIL in dependency["output"]:
-            return dependency["output"]
-    raise LookupError(page.DETAIL)
+def added_details(response) -> dict[str, dict]:
+    """The details a `Patch` answer adds to the list, by finding id."""
+    assert response.status_code == 200
+    patch = response.get_json()["response"]
+    operations = patch[next(iter(patch))]["details"]["operations"]
+    assert all(op["operation"] == "Assign" and len(op["location"]) == 1 for op in operations)
+    return {op["location"][0]: op["params"]["value"] for op in operations}
 
 
 def test_layout_lists_every_finding_collapsed_without_their_quotes(page, cur):
     layout = page.layout()
     text = to_json_plotly(layout)
     every = findings(cur)
-    assert all(json.dumps(f)[1:-1] in text for f in every["finding_id"])
+    listed = next(c for c in layout._traverse() if getattr(c, "id", None) == page.FINDINGS_LIST)
+    assert [item["id"] for item in listed.items] == list(every["finding_id"])
+    assert listed.active_item == [] and listed.details == {}
     quotes = finding_facts(cur, list(every["finding_id"]))["quote"]
     assert not any(json.dumps(q, ensure_ascii=False)[1:-1] in text for q in quotes)
-    assert text.count(page.LOADING_TEXT) == len(every)
-    assert len(text.encode()) < 120_000  # the facts and quotes of every finding weighed ~260 KB
+    assert len(text.encode()) < 80_000  # the facts and quotes of every finding weighed ~260 KB
 
 
-def test_opening_a_finding_renders_its_facts_and_quotes_only(page, client, cur):
+def test_opening_a_finding_sends_its_facts_and_quotes_only(page, client, cur):
     every = list(findings(cur)["finding_id"])
     opened = every[1]
-    body = details_request(client, page, every, [opened])
-    response = client.post("/_dash-update-component", json=body)
-    assert response.status_code == 200
-    answer = response.get_json()["response"]
-    assert list(answer) == [json.dumps(page.detail_id(opened), separators=(",", ":"), sort_keys=True)]
-    rendered = json.dumps(answer, ensure_ascii=False)
-    for quote in finding_facts(cur, [opened])["quote"]:
+    added = added_details(client.post("/_dash-update-component", json=details_request(client, page, [opened])))
+    assert list(added) == [opened]
+    rendered = json.dumps(added, ensure_ascii=False)
+    facts = finding_facts(cur, [opened])
+    for quote in facts["quote"]:
         assert json.dumps(quote, ensure_ascii=False)[1:-1] in rendered
-    assert page.DETAIL_LOADED in rendered
+    assert len(added[opened]["facts"]) == len(facts)
+    assert [label for label, _ in added[opened]["stats"]] == ["Attendu", "Obtenu", "Écart", "Règle"]
 
 
-def test_an_opened_finding_is_rendered_once_and_unknown_ids_never(page, client, cur):
+def test_the_facts_of_the_selected_territories_stand_out(page, client, cur):
+    every = findings(cur)
+    facts = finding_facts(cur, list(every["finding_id"]))
+    finding_id = facts.loc[facts["territory_code"] == "OM", "finding_id"].iloc[0]
+    for regions, expected in ((("OM",), True), ((), False)):
+        body = details_request(client, page, [finding_id], regions)
+        added = added_details(client.post("/_dash-update-component", json=body))
+        marked = [f.get("selected", False) for f in added[finding_id]["facts"]]
+        assert any(marked) is expected
+
+
+def test_only_known_findings_are_rendered_and_at_most_max_pending(page, client, cur):
     every = list(findings(cur)["finding_id"])
-    classes = [page.DETAIL_LOADED] + [page.DETAIL_CLASS] * (len(every) - 1)
-    for active, detail_classes in (
-        ([every[0]], classes),  # already rendered
-        (["not-a-finding"], None),
-        ("<script>", None),
-        (None, None),
-        ([{"x": 1}, 3], None),
-    ):
-        body = details_request(client, page, every, active, detail_classes)
-        assert client.post("/_dash-update-component", json=body).status_code == 204, active
+    for pending in (["not-a-finding"], "<script>", None, [{"x": 1}, 3], []):
+        body = details_request(client, page, pending)
+        assert client.post("/_dash-update-component", json=body).status_code == 204, pending
+    many = [every[0], "not-a-finding", every[0], *every] * 10
+    added = added_details(client.post("/_dash-update-component", json=details_request(client, page, many)))
+    assert list(added) == list(dict.fromkeys(every))[: page.MAX_PENDING]
 
 
 def test_a_filter_change_redraws_the_list(page):
