@@ -132,6 +132,7 @@ def create_app() -> Dash:
         serve_locally=True,
         on_error=security.callback_error,
         assets_path_ignore=[VENDOR_ASSETS],
+        use_async=False,
     )
     _preload_plotly(app)
     for module in PAGE_MODULES:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from urllib.parse import parse_qs
@@ -134,6 +135,24 @@ def rendered_props(path: str, **query: str) -> Props:
         for component in components([_shell(), page_layout(path, **query)])
         if getattr(component, "id", None) is not None
     ]
+
+
+def test_callbacks_are_served_synchronously(app_client, monkeypatch):
+    """Dash turns its endpoints async whenever `asgiref` happens to be installed: every request then
+    starts an event loop and a thread (~2 ms each, a callback's whole budget). The app asks for the
+    plain synchronous endpoints; no callback may need an event loop."""
+    assert dash.get_app()._use_async is False
+    monkeypatch.setattr(asyncio.events, "new_event_loop", lambda: pytest.fail("an event loop was started"))
+    body = {
+        "output": ".._pages_content.children..._pages_store.data..",
+        "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
+        "inputs": [
+            {"id": "_pages_location", "property": "pathname", "value": "/prets"},
+            {"id": "_pages_location", "property": "search", "value": ""},
+        ],
+        "changedPropIds": ["_pages_location.pathname"],
+    }
+    assert app_client.post("/_dash-update-component", json=body).status_code == 200
 
 
 @pytest.mark.parametrize("path", PAGES)
