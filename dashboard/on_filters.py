@@ -6,6 +6,11 @@ page, as a pattern-matching input) and fire on a change only, never when the pag
 round trip through the filters store before the charts are requested, and no chart drawn twice.
 The filters store follows the controls in the browser (`callbacks.register_filters_store`), for the
 address bar and the exports.
+
+A page has one update callback for all its views (`update_views`), the map of /carte excepted (its
+answer must stay a small `Patch`): each request, and each answer the browser applies, costs a fixed
+share of the browser's time (about a fifth of a filter change on /suivi with five callbacks), while the
+views themselves are cached on the server.
 """
 
 from __future__ import annotations

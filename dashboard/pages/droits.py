@@ -242,14 +242,15 @@ def section_findings_view(filters: Filters) -> list:
     ]
 
 
-@filters_callback(Output(ids.chart(SECTIONS), "figure"), Output(ids.chart(SECTIONS), "style"))
-def update_sections(values: object):
-    return sized(cached_figure(sections_figure, page_filters(values)))
-
-
-@filters_callback(Output(ids.RIGHTS_SECTION_FINDINGS, "children"))
-def update_section_findings(values: object):
-    return section_findings_view(page_filters(values))
+@filters_callback(
+    Output(ids.chart(SECTIONS), "figure"),
+    Output(ids.chart(SECTIONS), "style"),
+    Output(ids.RIGHTS_SECTION_FINDINGS, "children"),
+)
+def update_views(values: object):
+    """The chart of the territories and their findings for the new filters, in one request."""
+    filters = page_filters(values)
+    return *sized(cached_figure(sections_figure, filters)), section_findings_view(filters)
 
 
 dash.register_page(

@@ -418,29 +418,27 @@ def findings_view(filters: Filters) -> list:
     return findings_list(findings, "les prêts")
 
 
-@filters_callback(Output(ids.chart(STAGES), "figure"), Output(ids.chart(STAGES), "style"))
-def update_stages(values: object):
-    return sized(cached_figure(stages_figure, page_filters(values)))
-
-
-@filters_callback(Output(ids.chart(RATES), "figure"), Output(ids.chart(RATES), "style"))
-def update_rates(values: object):
-    return sized(cached_figure(rates_figure, page_filters(values)))
-
-
 @filters_callback(
+    Output(ids.chart(STAGES), "figure"),
+    Output(ids.chart(STAGES), "style"),
+    Output(ids.chart(RATES), "figure"),
+    Output(ids.chart(RATES), "style"),
     Output(ids.chart(DISBURSED), "figure"),
     Output(ids.chart(DISBURSED), "style"),
     Output(ids.LOANS_DISBURSED_TABLE, "children"),
+    Output(ids.LOANS_FINDINGS, "children"),
 )
-def update_disbursed(values: object):
-    figure, table = disbursed_views(page_filters(values))
-    return *sized(figure), table
-
-
-@filters_callback(Output(ids.LOANS_FINDINGS, "children"))
-def update_findings(values: object):
-    return findings_view(page_filters(values))
+def update_views(values: object):
+    """Every view of the page for the new filters, in one request (see `on_filters`)."""
+    filters = page_filters(values)
+    disbursed, table = disbursed_views(filters)
+    return (
+        *sized(cached_figure(stages_figure, filters)),
+        *sized(cached_figure(rates_figure, filters)),
+        *sized(disbursed),
+        table,
+        findings_view(filters),
+    )
 
 
 dash.register_page(__name__, path="/prets", name="Prêts", order=1, title="Prêts · NPNRU", layout=layout)

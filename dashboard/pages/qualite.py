@@ -361,16 +361,13 @@ def findings_views(filters: Filters, severite_raw: object) -> tuple[dbc.Row, dic
     Output(ids.chart(CHART), "style"),
     Output(ids.FINDINGS_RULES, "children"),
     Output(ids.FINDINGS_COUNT, "children"),
+    Output(ids.FINDINGS_TABLE, "children"),
 )
-def update_findings(values: object):
-    severite_raw = control_values(values).get("severite")
-    tiles, figure, rules, count = findings_views(page_filters(values), severite_raw)
-    return tiles, *sized(figure), rules, count
-
-
-@filters_callback(Output(ids.FINDINGS_TABLE, "children"))
-def update_list(values: object):
-    return _list(page_filters(values), control_values(values).get("severite"))
+def update_views(values: object):
+    """Every view of the page for the new filters, in one request (see `on_filters`)."""
+    filters, severite_raw = page_filters(values), control_values(values).get("severite")
+    tiles, figure, rules, count = findings_views(filters, severite_raw)
+    return tiles, *sized(figure), rules, count, _list(filters, severite_raw)
 
 
 def _all_finding_facts(cur) -> pd.DataFrame:

@@ -73,3 +73,13 @@ def test_s003_rejected_filter_values_show_in_an_alert(watched_browser, live_serv
     WebDriverWait(watched_browser, 10).until(
         lambda d: d.execute_script("return document.getElementById(arguments[0]) === null", dom_id(ids.FILTERS_ALERT))
     )
+
+
+def test_s004_string_trim_is_the_browsers_own_without_a_csp_violation(watched_browser, live_server):
+    """assets/00-native-trim.js puts the native String.prototype.trim back in place of core-js's (a
+    tenth of plotly.js's drawing time); U+180E is no white space for the native one."""
+    watched_browser.get(live_server + "/prets")
+    assert wait_for_charts(watched_browser) >= 1
+    assert watched_browser.execute_script("return '\\u180e x '.trim() === '\\u180e x' && ' a\\u00a0'.trim() === 'a'")
+    assert watched_browser.execute_script("return document.querySelectorAll('iframe').length") == 0
+    assert watched_browser.execute_script("return window.__cspViolations") == []

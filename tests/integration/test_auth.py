@@ -239,8 +239,7 @@ def test_forged_callbacks_give_a_regional_user_nothing_of_another_region(app_cli
     own = format_value(region_engaged(real_operations_db, OWN) / 1e6, "MEUR", 1)
     bodies = forged_bodies(app_client, headers, Filters(regions=(OTHER,)))
     outputs = {b["output"] for b in bodies}
-    assert any(ids.chart("suivi-evolutions") in o for o in outputs)
-    assert len([o for o in outputs if '"figure"' in o or ".figure" in o]) >= len(SUIVI_CHARTS)
+    assert all(any(f"{ids.chart(chart)}.figure" in o for o in outputs) for chart in SUIVI_CHARTS)
     seen_own_total = False
     for body in bodies:
         response = app_client.post("/_dash-update-component", json=body, headers=headers)

@@ -107,6 +107,7 @@ def test_only_known_findings_are_rendered_and_at_most_max_pending(page, client, 
 
 
 def test_a_filter_change_redraws_the_list(page):
-    listed = to_json_plotly(with_controls(page.update_list, {"regions": ["OM"], "severite": ["high"]}))
+    listed = to_json_plotly(with_controls(page.update_views, {"regions": ["OM"], "severite": ["high"]})[-1])
     assert "Élevée" in listed and "Moyenne" not in listed
-    assert page.NONE_TICKED in to_json_plotly(with_controls(page.update_list, {"regions": ["OM"], "severite": []}))
+    none = with_controls(page.update_views, {"regions": ["OM"], "severite": []})[-1]
+    assert page.NONE_TICKED in to_json_plotly(none)
