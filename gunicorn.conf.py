@@ -24,6 +24,8 @@ accesslog = "-"
 def post_worker_init(worker):
     """Fill the worker's caches before it accepts requests (dashboard/app.py `warm_up`): the first
     user after a (re)start does not wait for them. A failure is logged, the worker serves anyway.
+    They are filled again in the background whenever an import or a rebuild replaces a database
+    file (`keep_warm`).
 
     Then every object alive (the app, its modules, the cached results) is moved out of the garbage
     collector's sight (`gc.freeze`): its full collections, which walked them all, no longer stall
@@ -42,3 +44,6 @@ def post_worker_init(worker):
         worker.log.info("caches warmed in %.1f s", time.perf_counter() - start)
     gc.collect()
     gc.freeze()
+    from dashboard.app import keep_warm
+
+    keep_warm(worker.wsgi, worker.log)

@@ -102,6 +102,13 @@ def _file_identity(path: Path) -> Identity | None:
     return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
 
 
+def files_identity() -> tuple[Identity | None, Identity | None]:
+    """The identity (inode, modification time, size) of the report and operations files now: it
+    changes when either is replaced (a rebuild, an import). A `stat` of each, nothing opened."""
+    settings = get_settings()
+    return _file_identity(settings.db_path), _file_identity(settings.operations_db_path)
+
+
 def _is_current(handle: _Handle | None, report: Identity | None, operations: Identity | None) -> bool:
     # A report file missing for a moment keeps the open handle (it is only ever replaced atomically).
     return (

@@ -325,3 +325,17 @@ def test_each_worker_warms_its_caches_before_serving(server: Server):
     log = server.log()
     assert log.count("caches warmed in") >= 2, log[-2000:]  # both workers of gunicorn.conf.py
     assert "cache warm-up failed" not in log
+
+
+def test_each_worker_warms_its_caches_again_after_a_rebuild(server: Server):
+    """After an import or a rebuild replaced a database file, each worker fills its caches again in
+    the background (`app.keep_warm`), so the first user after the change does not wait for them."""
+    before = server.log().count("caches re-warmed after a database change")
+    result = run_cli("build", env={"NPNRU_DB": str(server.db_path)})
+    assert result.returncode == 0, result.stderr
+    deadline = time.monotonic() + 60
+    while server.log().count("caches re-warmed after a database change") < before + 2 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    log = server.log()
+    assert log.count("caches re-warmed after a database change") >= before + 2, log[-2000:]
+    assert "re-warm after a database change failed" not in log
