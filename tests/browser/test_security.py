@@ -75,11 +75,17 @@ def test_s003_rejected_filter_values_show_in_an_alert(watched_browser, live_serv
     )
 
 
-def test_s004_string_trim_is_the_browsers_own_without_a_csp_violation(watched_browser, live_server):
-    """assets/00-native-trim.js puts the native String.prototype.trim back in place of core-js's (a
-    tenth of plotly.js's drawing time); U+180E is no white space for the native one."""
+def test_s004_trim_and_parse_functions_are_the_browsers_own_without_a_csp_violation(watched_browser, live_server):
+    """assets/00-native-builtins.js puts the native trim, parseInt and parseFloat back in place of
+    core-js's (a tenth of plotly.js's drawing time); U+180E is no white space for the native ones."""
     watched_browser.get(live_server + "/prets")
     assert wait_for_charts(watched_browser) >= 1
-    assert watched_browser.execute_script("return '\\u180e x '.trim() === '\\u180e x' && ' a\\u00a0'.trim() === 'a'")
+    native = watched_browser.execute_script(
+        "const s = '\\u180e';"
+        "return [(s + ' x ').trim() === s + ' x', (s + ' x ').trimEnd() === s + ' x', ' a\\u00a0'.trim() === 'a',"
+        "        isNaN(parseInt(s + '08', 10)), isNaN(Number.parseInt(s + '08', 10)), parseInt(' 08', 10) === 8,"
+        "        isNaN(parseFloat(s + '1.5')), isNaN(Number.parseFloat(s + '1.5')), parseFloat(' 1.5') === 1.5]"
+    )
+    assert native == [True] * 9
     assert watched_browser.execute_script("return document.querySelectorAll('iframe').length") == 0
     assert watched_browser.execute_script("return window.__cspViolations") == []
