@@ -94,7 +94,6 @@ def _long(data: pd.DataFrame, name: str, columns: list[str]) -> pd.DataFrame:
     return data.melt(id_vars=[name], value_vars=columns, var_name="série", value_name="valeur")
 
 
-@naive("pages.prets.update_stages")
 def stages(values: object):
     from dashboard.queries.loans import loan_stages
 
@@ -106,7 +105,6 @@ def stages(values: object):
     )
 
 
-@naive("pages.prets.update_rates")
 def rates(values: object):
     from dashboard.queries.loans import engagement_rates
 
@@ -115,7 +113,6 @@ def rates(values: object):
     return _sized(px.bar(data, x="rate", y="region_name", orientation="h", height=520))
 
 
-@naive("pages.prets.update_disbursed")
 def disbursed(values: object):
     from dashboard.pages.prets import disbursement_table
     from dashboard.queries.loans import disbursements
@@ -127,7 +124,6 @@ def disbursed(values: object):
     return *_sized(figure), disbursement_table(data)
 
 
-@naive("pages.droits.update_sections")
 def rights_sections(values: object):
     from dashboard.queries.rights import rights_by_section
 
@@ -138,6 +134,24 @@ def rights_sections(values: object):
     if filters.vue == "part":
         columns = [f"{c}_share" for c in columns]
     return _sized(px.bar(_long(data, "region_name", columns), x="valeur", y="region_name", color="série", height=560))
+
+
+@naive("pages.prets.update_views")
+def loans(values: object):
+    """The page's three charts the naive way, then its findings (real code)."""
+    from dashboard.pages.prets import findings_view
+
+    cur = per_request_cursor()
+    return (*stages(values), *rates(values), *disbursed(values), findings_view(_filters(cur, values)))
+
+
+@naive("pages.droits.update_views")
+def rights(values: object):
+    """The chart of the territories the naive way, then their findings (real code)."""
+    from dashboard.pages.droits import section_findings_view
+
+    cur = per_request_cursor()
+    return (*rights_sections(values), section_findings_view(_filters(cur, values)))
 
 
 @naive("pages.contreparties.update_sections")
@@ -178,6 +192,8 @@ def full_map(values: object, rendered: object):
 
 
 _real_callback = dash.callback
+#: The callbacks the app registered, by `module.qualname`.
+_REGISTERED: set[str] = set()
 
 
 def _naive_callback(*args: object, **kwargs: object) -> Callable[[Callable[..., object]], object]:
@@ -186,6 +202,7 @@ def _naive_callback(*args: object, **kwargs: object) -> Callable[[Callable[..., 
 
     def decorator(function: Callable[..., object]) -> object:
         name = f"{function.__module__.removeprefix('dashboard.')}.{function.__qualname__}"
+        _REGISTERED.add(name)
         return register(NAIVE.get(name, function))
 
     return decorator
@@ -198,6 +215,9 @@ from dashboard import db  # noqa: E402  (after the swap of dash.callback)
 db.cursor = per_request_cursor  # type: ignore[assignment]
 
 from dashboard.app import server  # noqa: E402
+
+if set(NAIVE) - _REGISTERED:  # a real callback renamed or merged: its naive version would never run
+    raise RuntimeError(f"naive versions of callbacks the app no longer has: {sorted(set(NAIVE) - _REGISTERED)}")
 
 
 def _close_connection(_exc: BaseException | None) -> None:

@@ -17,7 +17,6 @@ from .synthetic import synthetic_shown
 _FILTERS_JS = """
 function (values, options) {
     var config = %s;
-    var skip = window.dash_clientside.no_update;
     var items = (window.dash_clientside.callback_context.inputs_list || [])[0] || [];
     var store = {}, params = [], carry = "";
     var encode = function (text) {

@@ -72,7 +72,7 @@ REGION_FINDINGS = "region-findings"
 REGION_DROM_TABLE = "region-drom-table"
 REGION_UNKNOWN = "region-unknown"
 
-# Shell alerts (security: rejected filter values, callback errors)
+# Alerts (security): the filter values an address carried that a page dropped (in the page), callback errors (shell)
 FILTERS_ALERT = "filters-rejected-alert"
 ERROR_ALERT = "callback-error-alert"
 
