@@ -206,10 +206,9 @@ def _with_drom(regions: tuple[str, ...]) -> tuple[str, ...]:
     return (*regions, *frame.loc[frame["parent_code"].isin(regions) & (frame["kind"] == "drom"), "code"])
 
 
-def _list(filters: Filters, severite_raw: object) -> object:
+def _list(data: pd.DataFrame, severite_raw: object) -> object:
     return findings_list(
-        selected(filters, severite_raw),
-        empty=NONE_TICKED if _none_ticked(severite_raw) else "Aucune incohérence pour ces filtres.",
+        data, empty=NONE_TICKED if _none_ticked(severite_raw) else "Aucune incohérence pour ces filtres."
     )
 
 
@@ -233,7 +232,7 @@ def _chart_height(rows: int) -> int:
 
 def layout(**query: str) -> html.Div:
     filters = from_query(query, db.cached(section_codes))
-    tiles, figure, rules, count = findings_views(filters, None)
+    tiles, figure, rules, count, listing = findings_views(filters, None)
     return html.Div(
         [
             html.H1("Qualité des données", className="h3"),
@@ -275,7 +274,7 @@ def layout(**query: str) -> html.Div:
                 "Cliquez sur une incohérence pour voir les chiffres comparés et leurs citations.",
                 className="small text-muted mb-2",
             ),
-            dcc.Loading(html.Div(_list(filters, None), id=ids.FINDINGS_TABLE), type="default", delay_show=300),
+            dcc.Loading(html.Div(listing, id=ids.FINDINGS_TABLE), type="default", delay_show=300),
         ]
     )
 
@@ -347,12 +346,14 @@ def findings_figure(filters: Filters, none_ticked: bool) -> go.Figure:
     return figure
 
 
-def findings_views(filters: Filters, severite_raw: object) -> tuple[dbc.Row, dict, dbc.Card, str]:
-    """The summary tiles, the chart by territory (plotly JSON), the rules card and the count line."""
+def findings_views(filters: Filters, severite_raw: object) -> tuple[dbc.Row, dict, dbc.Card, str, object]:
+    """The summary tiles, the chart by territory (plotly JSON), the rules card, the count line and the
+    list of findings, from one selection."""
     data = selected(filters, severite_raw)
     names = {r.code: r.name for r in db.cached(territories).itertuples()}
     figure = cached_figure(findings_figure, filters, _none_ticked(severite_raw))
-    return summary(data, len(db.cached(findings))), figure, rules_card(data), _count_text(data, filters, names)
+    count = _count_text(data, filters, names)
+    return summary(data, len(db.cached(findings))), figure, rules_card(data), count, _list(data, severite_raw)
 
 
 @filters_callback(
@@ -366,8 +367,8 @@ def findings_views(filters: Filters, severite_raw: object) -> tuple[dbc.Row, dic
 def update_views(values: object):
     """Every view of the page for the new filters, in one request (see `on_filters`)."""
     filters, severite_raw = page_filters(values), control_values(values).get("severite")
-    tiles, figure, rules, count = findings_views(filters, severite_raw)
-    return tiles, *sized(figure), rules, count, _list(filters, severite_raw)
+    tiles, figure, rules, count, listing = findings_views(filters, severite_raw)
+    return tiles, *sized(figure), rules, count, listing
 
 
 def _all_finding_facts(cur) -> pd.DataFrame:
