@@ -190,6 +190,12 @@ class _Log(Protocol):
     def exception(self, msg: str, *args: object) -> None: ...
 
 
+def _describe_identity(identity: tuple[db.Identity | None, db.Identity | None]) -> str:
+    """The files' inodes as logged by `keep_warm`, e.g. "report inode 1234, operations inode none"."""
+    report, operations = (str(part[0]) if part else "none" for part in identity)
+    return f"report inode {report}, operations inode {operations}"
+
+
 def keep_warm(flask_app: Flask, log: _Log, interval: float = KEEP_WARM_INTERVAL_S) -> threading.Thread:
     """Fill this process's caches again, in the background, whenever the database files change.
 
@@ -209,12 +215,13 @@ def keep_warm(flask_app: Flask, log: _Log, interval: float = KEEP_WARM_INTERVAL_
                 continue
             seen = current
             start = time.perf_counter()
+            files = _describe_identity(current)
             try:
                 warm_up(flask_app)
             except Exception:  # a file gone or broken: the requests report it as they come
-                log.exception("cache re-warm after a database change failed")
+                log.exception("cache re-warm after a database change failed (%s)", files)
             else:
-                log.info("caches re-warmed after a database change in %.1f s", time.perf_counter() - start)
+                log.info("caches re-warmed after a database change (%s) in %.1f s", files, time.perf_counter() - start)
 
     thread = threading.Thread(target=run, name="npnru-keep-warm", daemon=True)
     thread.start()
