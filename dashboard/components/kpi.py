@@ -10,6 +10,9 @@ from dash import html
 from ..figures.bars import NOT_PUBLISHED
 from ..figures.loans import is_missing
 
+#: Classes of a key-figure card's column: those `kpi_card`'s dbc.Col(xs=12, sm=6, lg=3, className="mb-3") renders.
+KPI_COLUMN = "col-12 col-sm-6 col-lg-3 mb-3"
+
 
 def kpi_card(
     card_id: str,

@@ -78,3 +78,19 @@ class Table(Component):
 def table(head: list[list[Cell]], rows: list[Row], *, class_name: str = "") -> Table:
     """A small, hoverable Bootstrap table; `class_name` adds classes to the <table>."""
     return Table(head=head, rows=rows, className=f"{TABLE_CLASSES} {class_name}".strip())
+
+
+def with_id(built: Table | None, identifier: str) -> Table:
+    """A copy of `built` (or an empty table) with the component id `identifier`, for a layout whose
+    callback then updates the table's `head` and `rows` (one property change; a new table as the
+    `children` of a box would make Dash walk the layout again)."""
+    if built is None:
+        return Table(head=[], rows=[], className=TABLE_CLASSES, id=identifier)
+    return Table(head=built.head, rows=built.rows, className=built.className, id=identifier)  # type: ignore[attr-defined]
+
+
+def parts(built: Table | None) -> tuple[list[list[Cell]], list[Row]]:
+    """The `head` and `rows` of `built` (empty without a table), as a callback returns them."""
+    if built is None:
+        return [], []
+    return built.head, built.rows  # type: ignore[attr-defined]

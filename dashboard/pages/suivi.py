@@ -16,8 +16,9 @@ from .. import db, ids
 from ..auth import AUTH_REQUIRED, AUTH_REQUIRED_DETAIL, OperationsAccess, operations_access
 from ..components.chart_card import cached_figure, chart_card, sized
 from ..components.controls import famille_control, filter_bar, regions_control
-from ..components.kpi import kpi_card
-from ..components.table import Table, cell, table, table_row
+from ..components.kpi import KPI_COLUMN
+from ..components.plain_elements import Element, PlainElements, element
+from ..components.table import Table, cell, parts, table, table_row, with_id
 from ..components.weekly import (
     bailleur_control,
     departements_control,
@@ -146,66 +147,88 @@ def _unavailable(cur, title: str, message: str | None = None) -> go.Figure:
 # --- Page pieces -------------------------------------------------------------------------------------
 
 
-def _badge(synthetic: bool) -> list:
-    return [dbc.Badge(SYNTHETIC_BADGE, color="danger", className="ms-2 synthetic-badge")] if synthetic else []
+#: The key figures: key, label, unit.
+KPI_MEASURES = (
+    ("engaged", "Prêts engagés", "MEUR"),
+    ("disbursed", "Prêts décaissés", "MEUR"),
+    ("remaining", "Reste à décaisser (calculé)", "MEUR"),
+    ("rights", "Droits de réservation", "COUNT"),
+)
 
 
-def header(pair: SnapshotPair) -> list:
-    """Which snapshots are shown: dates, import time, synthetic flags."""
+def _badge(synthetic: bool) -> list[Element]:
+    return [element("span", SYNTHETIC_BADGE, class_name="badge bg-danger ms-2 synthetic-badge")] if synthetic else []
+
+
+def header(pair: SnapshotPair | None) -> list[Element]:
+    """Which snapshots are shown: dates, import time, synthetic flags (elements of `PlainElements`:
+    a filter change rewrites them as one property, see `components.plain_elements`)."""
+    if pair is None:
+        return []
     imported = pd.Timestamp(pair.current_imported_at)
-    current = html.Div(
-        [
-            html.Span("Instantané affiché : ", className="text-muted"),
-            html.Strong(f"extraction du {french_date(pair.current_as_of)}", id="suivi-current-date"),
-            html.Span(
-                f" · {format_value(float(pair.current_operations), 'COUNT', 0)} opérations · importée le "
-                f"{imported:%d/%m/%Y à %H:%M} (UTC)",
-                className="text-muted",
-            ),
-            *_badge(pair.current_synthetic),
-        ]
+    current = element(
+        "div",
+        element("span", "Instantané affiché : ", class_name="text-muted"),
+        element("strong", f"extraction du {french_date(pair.current_as_of)}", id="suivi-current-date"),
+        element(
+            "span",
+            f" · {format_value(float(pair.current_operations), 'COUNT', 0)} opérations · importée le "
+            f"{imported:%d/%m/%Y à %H:%M} (UTC)",
+            class_name="text-muted",
+        ),
+        *_badge(pair.current_synthetic),
     )
     if pair.previous_as_of is None:
-        previous = html.Div(
+        previous = element(
+            "div",
             "Aucune extraction antérieure : les évolutions apparaîtront après le prochain import.",
-            className="text-muted",
+            class_name="text-muted",
         )
     else:
         days = (pair.current_as_of - pair.previous_as_of).days
-        previous = html.Div(
+        note = (
             [
-                html.Span("Comparé à : ", className="text-muted"),
-                html.Strong(f"extraction du {french_date(pair.previous_as_of)}", id="suivi-previous-date"),
-                html.Span(f" ({days} jour{'s' if days > 1 else ''} plus tôt)", className="text-muted"),
-                *_badge(pair.previous_synthetic),
-                html.Span(
-                    " · la référence choisie n'est pas antérieure : comparaison avec l'extraction précédente."
-                    if pair.reference_ignored
-                    else "",
-                    className="text-warning-emphasis small",
-                ),
+                element(
+                    "span",
+                    " · la référence choisie n'est pas antérieure : comparaison avec l'extraction précédente.",
+                    class_name="text-warning-emphasis small",
+                )
             ]
+            if pair.reference_ignored
+            else []
+        )
+        previous = element(
+            "div",
+            element("span", "Comparé à : ", class_name="text-muted"),
+            element("strong", f"extraction du {french_date(pair.previous_as_of)}", id="suivi-previous-date"),
+            element("span", f" ({days} jour{'s' if days > 1 else ''} plus tôt)", class_name="text-muted"),
+            *_badge(pair.previous_synthetic),
+            *note,
         )
     return [current, previous]
 
 
-def kpis(deltas: pd.DataFrame, pair: SnapshotPair) -> list:
-    """National (or selection) totals of the current snapshot with their change since the reference."""
+def kpis(deltas: pd.DataFrame, pair: SnapshotPair) -> list[Element]:
+    """National (or selection) totals of the current snapshot with their change since the reference:
+    the cards of `kpi_card` without a quote, as elements of `PlainElements`."""
     sums = totals(deltas)
     since = f" depuis le {french_date(pair.previous_as_of)}" if pair.previous_as_of else ""
     cards = []
-    for key, label, unit in (
-        ("engaged", "Prêts engagés", "MEUR"),
-        ("disbursed", "Prêts décaissés", "MEUR"),
-        ("remaining", "Reste à décaisser (calculé)", "MEUR"),
-        ("rights", "Droits de réservation", "COUNT"),
-    ):
+    for key, label, unit in KPI_MEASURES:
         scale = meur if unit == "MEUR" else float
         decimals = 2 if unit == "MEUR" else 0
         value = format_value(scale(sums[f"{key}_current"]), unit, 1 if unit == "MEUR" else 0)
         delta = sums.get(f"{key}_delta")
         detail = f"{signed(scale(delta), unit, decimals)}{since}" if delta is not None else "pas de comparaison"
-        cards.append(kpi_card(f"suivi-kpi-{key}", label, value, quote=None, section=None, detail=detail))
+        body = element(
+            "div",
+            element("div", label, class_name="kpi-label"),
+            element("div", value, class_name="kpi-value", id=f"suivi-kpi-{key}-value"),
+            element("div", detail, class_name="kpi-detail small text-muted"),
+            class_name="card-body",
+        )
+        card = element("div", body, class_name="card kpi-card h-100 shadow-sm")
+        cards.append(element("div", card, class_name=KPI_COLUMN, id=f"suivi-kpi-{key}"))
     return cards
 
 
@@ -350,7 +373,7 @@ def layout(**query: str) -> html.Div:
         [
             title,
             intro,
-            html.Div(head, id=ids.SUIVI_HEADER, className="region-header rounded p-3 mb-3"),
+            PlainElements(head, id=ids.SUIVI_HEADER, className="region-header rounded p-3 mb-3"),
             filter_bar(
                 snapshot_control("instantane", "Instantané", choices.snapshots, filters.instantane),
                 snapshot_control("reference", "Comparé à", choices.snapshots, filters.reference),
@@ -366,14 +389,14 @@ def layout(**query: str) -> html.Div:
                 "par territoire seulement : le bilan ne détaille pas ses chiffres régionaux autrement).",
                 className="text-muted small",
             ),
-            dbc.Row(key_figures, id=ids.SUIVI_KPIS),
+            PlainElements(key_figures, id=ids.SUIVI_KPIS, className="row"),
             *_section("Depuis la dernière revue"),
             chart_card(DELTAS, "suivi-evolutions-depuis-la-derniere-revue", deltas),
             dbc.Card(
                 dbc.CardBody(
                     [
                         html.H3("Évolution par territoire", className="h6"),
-                        html.Div(delta_rows, id=ids.SUIVI_DELTA_TABLE),
+                        with_id(delta_rows, ids.SUIVI_DELTA_TABLE),
                     ]
                 ),
                 className="mb-4 shadow-sm chart-card",
@@ -404,7 +427,7 @@ def layout(**query: str) -> html.Div:
                 dbc.CardBody(
                     [
                         html.H3("Chiffres clés régionaux : bilan et extraction", className="h6"),
-                        html.Div(report_rows, id=ids.SUIVI_REPORT_TABLE),
+                        with_id(report_rows, ids.SUIVI_REPORT_TABLE),
                     ]
                 ),
                 className="mb-4 shadow-sm chart-card",
@@ -578,18 +601,20 @@ def deltas_figure(cur, filters: Filters) -> go.Figure:
     return delta_bars(deltas, weekly_context(cur, pair), current=pair.current_as_of, previous=pair.previous_as_of)
 
 
-def deltas_views(cur, filters: Filters) -> tuple[list | None, list | None, dict, Table | None]:
-    """The snapshots header, the key figures, the chart (plotly JSON) and the table of the changes
-    since the last review."""
+def deltas_views(cur, filters: Filters) -> tuple[list[Element], list[Element], dict, Table | None]:
+    """The snapshots header, the key figures (elements of `PlainElements`), the chart (plotly JSON)
+    and the table of the changes since the last review."""
     pair = _pair(cur, filters)
     figure = cached_view(cur, deltas_figure, filters)
     if pair is None:
-        return None, None, figure, None
+        return [], [], figure, None
     key_figures, table = db.cached(_delta_parts, pair, operation_filters(filters), _access(cur).regions)
     return header(pair), key_figures, figure, table
 
 
-def _delta_parts(_cur, pair: SnapshotPair, operation_filter: OperationFilters, regions: tuple[str, ...] | None):
+def _delta_parts(
+    _cur, pair: SnapshotPair, operation_filter: OperationFilters, regions: tuple[str, ...] | None
+) -> tuple[list[Element], Table]:
     """The key figures and the table of the changes (read and built once per opened database files,
     snapshots, filters and requester's regions: building them costs ~6 ms)."""
     deltas = db.cached(region_deltas, pair.current_id, pair.previous_id, operation_filter, regions)
@@ -672,11 +697,12 @@ def _control_filters(cur, values: object) -> Filters:
 
 
 @filters_callback(
-    Output(ids.SUIVI_HEADER, "children"),
-    Output(ids.SUIVI_KPIS, "children"),
+    Output(ids.SUIVI_HEADER, "elements"),
+    Output(ids.SUIVI_KPIS, "elements"),
     Output(ids.chart(DELTAS), "figure"),
     Output(ids.chart(DELTAS), "style"),
-    Output(ids.SUIVI_DELTA_TABLE, "children"),
+    Output(ids.SUIVI_DELTA_TABLE, "head"),
+    Output(ids.SUIVI_DELTA_TABLE, "rows"),
     Output(ids.chart(FLOWS), "figure"),
     Output(ids.chart(FLOWS), "style"),
     Output(ids.chart(REMAINING), "figure"),
@@ -685,11 +711,14 @@ def _control_filters(cur, values: object) -> Filters:
     Output(ids.chart(LAGS), "style"),
     Output(ids.chart(REPORT), "figure"),
     Output(ids.chart(REPORT), "style"),
-    Output(ids.SUIVI_REPORT_TABLE, "children"),
+    Output(ids.SUIVI_REPORT_TABLE, "head"),
+    Output(ids.SUIVI_REPORT_TABLE, "rows"),
 )
 def update_views(values: object):
     """Every view of the page for the new filters, in one request: the views are cached, and one
-    answer is applied in one pass by the browser where five cost it a fifth more time."""
+    answer is applied in one pass by the browser where five cost it a fifth more time. Every output is
+    a property of a component of the layout (the header and key figures are data of `PlainElements`,
+    the tables' head and rows data of `Table`): no new Dash component, so Dash does not walk the layout."""
     cur = db.cursor()
     filters = _control_filters(cur, values)
     head, key_figures, deltas, delta_tab = deltas_views(cur, filters)
@@ -698,12 +727,12 @@ def update_views(values: object):
         head,
         key_figures,
         *sized(deltas),
-        delta_tab,
+        *parts(delta_tab),
         *sized(cached_view(cur, flows_view, filters)),
         *sized(cached_view(cur, remaining_view, filters)),
         *sized(cached_view(cur, lags_view, filters)),
         *sized(report),
-        report_tab,
+        *parts(report_tab),
     )
 
 

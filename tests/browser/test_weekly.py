@@ -121,3 +121,37 @@ def test_bw003_a_weekly_filter_updates_the_view_and_the_url(browser, weekly_serv
             ".some(p => (p.layout.title.text || '').includes('cumulés') && p.data[0].type === 'scatter');"
         )
     )
+
+
+def test_bw004_choosing_a_snapshot_rewrites_the_header_key_figures_and_tables(browser, weekly_server):
+    """The header and key figures (`PlainElements`) and the tables (`Table`) are updated in place
+    by the page's callback: they follow the snapshot picked."""
+    browser.get(weekly_server + "/suivi?regions=84,11")
+    wait_for_charts(browser)
+    assert "Comparé à : extraction du 07/01/2025" in plain(element(browser, ids.SUIVI_HEADER).text)
+    browser.execute_script(
+        "window.dash_clientside.set_props(arguments[0], {value: arguments[1]})",
+        ids.filter_control("instantane"),
+        "2025-01-07",
+    )
+    WebDriverWait(browser, 10).until(
+        lambda d: "Instantané affiché : extraction du 07/01/2025" in plain(element(d, ids.SUIVI_HEADER).text)
+    )
+    header = plain(element(browser, ids.SUIVI_HEADER).text)
+    assert "Aucune extraction antérieure" in header and "Comparé à" not in header
+    WebDriverWait(browser, 10).until(lambda d: plain(element(d, ids.SUIVI_KPIS).text).count("pas de comparaison") == 4)
+    rows = browser.execute_script(
+        "return Array.from(document.getElementById(arguments[0]).querySelectorAll('tr[data-region]'))"
+        ".map(r => [r.dataset.region, r.querySelector('.delta-engaged').textContent]);",
+        ids.SUIVI_DELTA_TABLE,
+    )
+    assert rows == [["84", "—"], ["11", "—"]]
+    WebDriverWait(browser, 10).until(  # textContent: the head's cells are upper-cased by the style sheet
+        lambda d: (
+            "Extraction au 07/01/2025"
+            in plain(
+                d.execute_script("return document.getElementById(arguments[0]).textContent", ids.SUIVI_REPORT_TABLE)
+            )
+        )
+    )
+    assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []

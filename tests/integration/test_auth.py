@@ -10,7 +10,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dash import ALL
 
 from dashboard import auth, ids
 from dashboard.extracts import queries as ops_queries
@@ -19,7 +18,7 @@ from dashboard.filters import Filters
 from dashboard.formatting import format_value
 
 from ..conftest import WEEKLY_AS_OF
-from .test_server import matches, page_layout, rendered_props, requests_for, split_output
+from .test_server import CONTROLS, matches, page_layout, rendered_props, requests_for, split_output
 from .test_weekly_pages import rendered_ids, text_of
 
 SUIVI_CHARTS = ("suivi-evolutions", "suivi-flux", "suivi-reste", "suivi-delais", "suivi-bilan-extraction")
@@ -117,7 +116,7 @@ def forged_bodies(app_client, headers: dict[str, str], filters: Filters) -> list
                 for item in entry if isinstance(entry, list) else [entry]:
                     if item["id"] == ids.FILTERS:
                         item["value"] = forged
-                    elif matches(ids.filter_control(ALL), item["id"]) and item["id"]["name"] in forged:
+                    elif matches(CONTROLS, item["id"]) and item["id"]["name"] in forged:
                         item["value"] = forged[item["id"]["name"]]
             bodies.append(body)
     return bodies

@@ -12,6 +12,7 @@ import pytest
 from dashboard import ids
 from dashboard.filters import Filters
 
+from ..conftest import WEEKLY_AS_OF
 from .test_server import components, page_layout
 
 
@@ -106,3 +107,37 @@ def test_the_delta_table_reads_without_a_previous_snapshot(app_client):
     table = suivi.delta_table(single).text()
     assert "—" in table
     assert "Ensemble de la sélection" in table
+
+
+def _components_in(value: object) -> int:
+    """How many Dash components (JSON objects with a namespace and a type) a callback answer holds."""
+    if isinstance(value, dict):
+        found = int("namespace" in value and "type" in value)
+        return found + sum(_components_in(v) for v in value.values())
+    if isinstance(value, list):
+        return sum(_components_in(v) for v in value)
+    return 0
+
+
+def test_a_suivi_filter_change_answers_with_data_only(app_client):
+    """A /suivi filter change rewrites properties of the page's components (the header's and key
+    figures' texts, the tables' rows, the figures) and sends no new Dash component: Dash's renderer
+    walks the whole page for each one (about a sixth of the browser's time of a change). The answer
+    follows the chosen snapshot."""
+    from dashboard.components.plain_elements import element_text
+
+    from .test_auth import forged_bodies
+
+    older = WEEKLY_AS_OF[0].isoformat()
+    filters = Filters(instantane=older)
+    (body,) = [b for b in forged_bodies(app_client, {}, filters) if f"{ids.SUIVI_HEADER}.elements" in b["output"]]
+    response = app_client.post("/_dash-update-component", json=body)
+    assert response.status_code == 200, response.data[:300]
+    answer = response.get_json()["response"]
+    assert _components_in(answer) == 0
+    header = "".join(element_text(e) for e in answer[ids.SUIVI_HEADER]["elements"])
+    assert f"extraction du {WEEKLY_AS_OF[0]:%d/%m/%Y}" in header
+    assert "Aucune extraction antérieure" in header  # the older snapshot has none before it
+    key_figures = "".join(element_text(e) for e in answer[ids.SUIVI_KPIS]["elements"])
+    assert key_figures.count("pas de comparaison") == 4  # nothing to compare the older snapshot with
+    assert answer[ids.SUIVI_DELTA_TABLE]["rows"] and answer[ids.SUIVI_REPORT_TABLE]["head"]
