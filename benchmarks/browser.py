@@ -195,6 +195,8 @@ def measure(base_url: str, pages: list[str], controls: dict[str, list[dp.Control
                 "change_values": None if control is None else json.dumps([control.old, control.new]),
                 **summary([v for v in changes if v is not None], prefix="change_"),
                 "change_timeouts": changes.count(None),
+                # In order (None: timed out): the first change may be the first request of its views.
+                "change_samples_ms": [None if v is None else round(v, 1) for v in changes],
             }
             results.append(record)
     return results

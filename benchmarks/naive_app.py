@@ -114,6 +114,7 @@ def rates(values: object):
 
 
 def disbursed(values: object):
+    from dashboard.components.table import parts
     from dashboard.pages.prets import disbursement_table
     from dashboard.queries.loans import disbursements
 
@@ -121,7 +122,7 @@ def disbursed(values: object):
     data = disbursements(cur, _filters(cur, values).regions)
     long = _long(data.assign(nom=data["territory_name"] + " " + data["period_label"]), "nom", ["engages", "decaisses"])
     figure = px.bar(long, x="valeur", y="nom", color="série", barmode="group", orientation="h", height=600)
-    return *_sized(figure), disbursement_table(data)
+    return *_sized(figure), *parts(disbursement_table(data))
 
 
 def rights_sections(values: object):

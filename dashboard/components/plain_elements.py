@@ -8,7 +8,8 @@ filter change, took about a sixth of the browser's time of the change that way. 
 receives its elements as JSON in a plain property: the update is one state change and React
 redraws the texts.
 
-Elements hold text only (React escapes it) and a few tags; attributes are limited to classes and ids.
+Elements hold text only (React escapes it) and a few tags; attributes are limited to classes, ids
+and, for links, an address within the dashboard.
 """
 
 from __future__ import annotations
@@ -17,15 +18,29 @@ from dash.development.base_component import Component
 
 Element = dict[str, object]
 #: The tags an element may have (the browser side draws nothing else).
-TAGS = frozenset({"div", "span", "strong", "small", "p", "q"})
+TAGS = frozenset({"div", "span", "strong", "small", "p", "q", "ul", "li", "a"})
 
 
-def element(tag: str, *children: Element | str, class_name: str | None = None, id: str | None = None) -> Element:
-    """One element: `tag` with text and element `children`, optional classes and DOM id."""
+def element(
+    tag: str,
+    *children: Element | str,
+    class_name: str | None = None,
+    id: str | None = None,
+    href: str | None = None,
+) -> Element:
+    """One element: `tag` with text and element `children`, optional classes and DOM id; a link
+    (`a`) has an `href` within the dashboard ("/qualite")."""
     if tag not in TAGS:
         raise ValueError(f"unsupported tag {tag!r}: one of {sorted(TAGS)}")
-    values = {"tag": tag, "className": class_name, "id": id, "children": list(children) or None}
+    if (href is not None) != (tag == "a") or (href is not None and not is_internal(href)):
+        raise ValueError(f"a link needs an address within the dashboard, and only a link has one: {tag!r}, {href!r}")
+    values = {"tag": tag, "className": class_name, "id": id, "href": href, "children": list(children) or None}
     return {key: value for key, value in values.items() if value is not None}
+
+
+def is_internal(href: str) -> bool:
+    """Whether `href` is an address within the dashboard: an absolute path, no scheme or host."""
+    return href.startswith("/") and not href.startswith("//") and "\\" not in href and ":" not in href
 
 
 def element_text(node: Element | str) -> str:

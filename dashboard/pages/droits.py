@@ -12,6 +12,7 @@ from .. import db, ids
 from ..components.chart_card import cached_figure, chart_card, sized
 from ..components.controls import famille_control, filter_bar, regions_control, vue_control
 from ..components.kpi import printed_kpi_card
+from ..components.plain_elements import Element, PlainElements, element
 from ..exports import register_export
 from ..figures.bars import NOT_PUBLISHED
 from ..figures.loans import is_missing
@@ -132,7 +133,7 @@ def layout(**query: str) -> html.Div:
             html.H2("France entière", className="h5 mt-3"),
             national_cards(national),
             dbc.Alert(
-                findings_list(national_findings, "les droits de réservation nationaux"),
+                PlainElements(findings_list(national_findings, "les droits de réservation nationaux")),
                 color="warning" if not national_findings.empty else "light",
                 className="py-2",
                 id=ids.RIGHTS_FINDINGS,
@@ -151,7 +152,9 @@ def layout(**query: str) -> html.Div:
             ),
             chart_card(SECTIONS, "droits-par-territoire", cached_figure(sections_figure, filters)),
             dbc.Alert(
-                section_findings_view(filters), id=ids.RIGHTS_SECTION_FINDINGS, color="light", className="py-2 border"
+                PlainElements(section_findings_view(filters), id=ids.RIGHTS_SECTION_FINDINGS),
+                color="light",
+                className="py-2 border",
             ),
         ]
     )
@@ -226,15 +229,16 @@ def sections_figure(filters: Filters) -> go.Figure:
     )
 
 
-def section_findings_view(filters: Filters) -> list:
-    """The alert listing the rights findings of the selected sections."""
+def section_findings_view(filters: Filters) -> list[Element | str]:
+    """The alert listing the rights findings of the selected sections (elements of `PlainElements`)."""
     findings = for_regions(db.cached(rights_findings), filters.regions, column="territory_code", keep=(NATIONAL,))
     findings = findings[findings["territory_code"] != NATIONAL]
     return [
-        html.Div(
+        element(
+            "div",
             f"{FLAG} : territoire dont un pourcentage ou un nombre imprimé est contredit par un contrôle "
             "(par exemple une part imprimée différente de la part calculée à partir des nombres).",
-            className="small mb-2",
+            class_name="small mb-2",
         ),
         *findings_list(
             findings, "les droits de réservation des territoires" + (" sélectionnés" if filters.regions else "")
@@ -245,7 +249,7 @@ def section_findings_view(filters: Filters) -> list:
 @filters_callback(
     Output(ids.chart(SECTIONS), "figure"),
     Output(ids.chart(SECTIONS), "style"),
-    Output(ids.RIGHTS_SECTION_FINDINGS, "children"),
+    Output(ids.RIGHTS_SECTION_FINDINGS, "elements"),
 )
 def update_views(values: object):
     """The chart of the territories and their findings for the new filters, in one request."""

@@ -12,7 +12,8 @@ from .. import db, ids
 from ..components.chart_card import cached_figure, chart_card, sized
 from ..components.controls import filter_bar, regions_control
 from ..components.kpi import printed_kpi_card
-from ..components.table import Table, cell, table, table_row
+from ..components.plain_elements import Element, PlainElements, element
+from ..components.table import Table, cell, parts, table, table_row, with_id
 from ..exports import register_export
 from ..figures.bars import NOT_PUBLISHED
 from ..figures.loans import (
@@ -130,26 +131,28 @@ def kpi_row() -> dbc.Row:
     return dbc.Row(cards)
 
 
-def findings_list(findings: pd.DataFrame, topic: str) -> list:
-    """Alert content: the reconciliation findings of a topic, one line each, and a link to /qualite."""
+def findings_list(findings: pd.DataFrame, topic: str) -> list[Element | str]:
+    """Alert content: the reconciliation findings of a topic, one line each, and a link to /qualite
+    (elements of `PlainElements`: a filter change rewrites them as one property)."""
     if findings.empty:
         return [f"Aucune incohérence relevée sur {topic} pour cette sélection."]
     items = []
     for row in findings.itertuples():
         label, color = SEVERITY_BADGES.get(row.severity, (row.severity, "secondary"))
         summary = str(row.message).split(" Citation")[0]
-        items.append(html.Li([dbc.Badge(label, color=color, className="me-2"), summary], className="mb-1"))
+        items.append(
+            element("li", element("span", label, class_name=f"badge text-bg-{color} me-2"), summary, class_name="mb-1")
+        )
     count = len(findings)
     return [
-        html.Div(
-            [
-                html.Strong(f"{count} incohérence{'s' if count > 1 else ''} relevée{'s' if count > 1 else ''} "),
-                f"dans le rapport sur {topic}. ",
-                html.A("Voir la qualité des données", href="/qualite", className="alert-link"),
-            ],
-            className="mb-2",
+        element(
+            "div",
+            element("strong", f"{count} incohérence{'s' if count > 1 else ''} relevée{'s' if count > 1 else ''} "),
+            f"dans le rapport sur {topic}. ",
+            element("a", "Voir la qualité des données", href="/qualite", class_name="alert-link"),
+            class_name="mb-2",
         ),
-        html.Ul(items, className="mb-0 small ps-3"),
+        element("ul", *items, class_name="mb-0 small ps-3"),
     ]
 
 
@@ -237,7 +240,9 @@ def layout(**query: str) -> html.Div:
                 className="text-muted",
             ),
             kpi_row(),
-            dbc.Alert(findings_view(filters), id=ids.LOANS_FINDINGS, color="light", className="py-2 border"),
+            dbc.Alert(
+                PlainElements(findings_view(filters), id=ids.LOANS_FINDINGS), color="light", className="py-2 border"
+            ),
             html.H2("Par territoire", className="h5 mt-3"),
             filter_bar(regions_control(section_regions(), filters.regions, width=6)),
             chart_card(STAGES, "prets-par-territoire", stages),
@@ -253,7 +258,7 @@ def layout(**query: str) -> html.Div:
                 dbc.CardBody(
                     [
                         html.H3("Décaissements publiés, par territoire", className="h6"),
-                        html.Div(table, id=ids.LOANS_DISBURSED_TABLE),
+                        with_id(table, ids.LOANS_DISBURSED_TABLE),
                     ]
                 ),
                 className="mb-4 shadow-sm chart-card",
@@ -412,7 +417,7 @@ def disbursed_views(filters: Filters) -> tuple[dict, Table]:
     return cached_figure(disbursed_figure, filters), disbursement_table(_disbursed(filters))
 
 
-def findings_view(filters: Filters) -> list:
+def findings_view(filters: Filters) -> list[Element | str]:
     """The alert listing the loan findings of the selection."""
     findings = for_regions(db.cached(loan_findings), filters.regions, column="territory_code", keep=(NATIONAL,))
     return findings_list(findings, "les prêts")
@@ -425,8 +430,9 @@ def findings_view(filters: Filters) -> list:
     Output(ids.chart(RATES), "style"),
     Output(ids.chart(DISBURSED), "figure"),
     Output(ids.chart(DISBURSED), "style"),
-    Output(ids.LOANS_DISBURSED_TABLE, "children"),
-    Output(ids.LOANS_FINDINGS, "children"),
+    Output(ids.LOANS_DISBURSED_TABLE, "head"),
+    Output(ids.LOANS_DISBURSED_TABLE, "rows"),
+    Output(ids.LOANS_FINDINGS, "elements"),
 )
 def update_views(values: object):
     """Every view of the page for the new filters, in one request (see `on_filters`)."""
@@ -436,7 +442,7 @@ def update_views(values: object):
         *sized(cached_figure(stages_figure, filters)),
         *sized(cached_figure(rates_figure, filters)),
         *sized(disbursed),
-        table,
+        *parts(table),
         findings_view(filters),
     )
 

@@ -89,3 +89,32 @@ def test_s004_trim_and_parse_functions_are_the_browsers_own_without_a_csp_violat
     assert native == [True] * 9
     assert watched_browser.execute_script("return document.querySelectorAll('iframe').length") == 0
     assert watched_browser.execute_script("return window.__cspViolations") == []
+
+
+def test_s005_plain_elements_draw_text_and_internal_links_only(watched_browser, live_server):
+    """npnru.PlainElements (assets/08-plain-elements.js) draws its elements' text as text, leaves out
+    unknown tags, and drops a link's address unless it is a path within the dashboard."""
+    watched_browser.get(live_server + "/prets")
+    assert wait_for_charts(watched_browser) >= 1
+    drawn = watched_browser.execute_script(
+        """const box = document.createElement('div'); document.body.appendChild(box);
+           const elements = [
+             {tag: 'strong', children: ['<img src=x onerror="window.__pwned = 1">']},
+             {tag: 'script', children: ['window.__pwned = 2']},
+             {tag: 'a', href: 'javascript:window.__pwned = 3', children: ['a']},
+             {tag: 'a', href: 'https://example.org/', children: ['b']},
+             {tag: 'a', href: '//example.org/', children: ['c']},
+             {tag: 'a', href: '/qualite?regions=84', children: ['d']},
+           ];
+           const root = ReactDOM.createRoot(box);
+           ReactDOM.flushSync(() => root.render(
+             React.createElement(window.npnru.PlainElements, {id: 'plain-test', elements: elements})));
+           const result = {html: box.innerHTML, hrefs: Array.from(box.querySelectorAll('a')).map(a => a.getAttribute('href')),
+                           scripts: box.querySelectorAll('script, img').length, pwned: window.__pwned || 0};
+           root.unmount(); box.remove();
+           return result;"""
+    )
+    assert drawn["scripts"] == 0 and drawn["pwned"] == 0
+    assert "&lt;img src=x" in drawn["html"]
+    assert drawn["hrefs"] == [None, None, None, "/qualite?regions=84"]
+    assert watched_browser.execute_script("return window.__cspViolations") == []

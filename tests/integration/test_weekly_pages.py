@@ -13,7 +13,7 @@ from dashboard import ids
 from dashboard.filters import Filters
 
 from ..conftest import WEEKLY_AS_OF
-from .test_server import components, page_layout
+from .test_server import components, components_in, page_layout
 
 
 def rendered_ids(tree: object) -> set[object]:
@@ -109,16 +109,6 @@ def test_the_delta_table_reads_without_a_previous_snapshot(app_client):
     assert "Ensemble de la sélection" in table
 
 
-def _components_in(value: object) -> int:
-    """How many Dash components (JSON objects with a namespace and a type) a callback answer holds."""
-    if isinstance(value, dict):
-        found = int("namespace" in value and "type" in value)
-        return found + sum(_components_in(v) for v in value.values())
-    if isinstance(value, list):
-        return sum(_components_in(v) for v in value)
-    return 0
-
-
 def test_a_suivi_filter_change_answers_with_data_only(app_client):
     """A /suivi filter change rewrites properties of the page's components (the header's and key
     figures' texts, the tables' rows, the figures) and sends no new Dash component: Dash's renderer
@@ -134,7 +124,7 @@ def test_a_suivi_filter_change_answers_with_data_only(app_client):
     response = app_client.post("/_dash-update-component", json=body)
     assert response.status_code == 200, response.data[:300]
     answer = response.get_json()["response"]
-    assert _components_in(answer) == 0
+    assert components_in(answer) == 0
     header = "".join(element_text(e) for e in answer[ids.SUIVI_HEADER]["elements"])
     assert f"extraction du {WEEKLY_AS_OF[0]:%d/%m/%Y}" in header
     assert "Aucune extraction antérieure" in header  # the older snapshot has none before it

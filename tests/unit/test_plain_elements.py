@@ -29,6 +29,21 @@ def test_elements_carry_only_what_is_set_and_known_tags():
         element("script", "alert(1)")
 
 
+def test_links_stay_within_the_dashboard():
+    assert element("a", "Qualité", href="/qualite?regions=84") == {
+        "tag": "a",
+        "href": "/qualite?regions=84",
+        "children": ["Qualité"],
+    }
+    for outside in ("https://example.org/", "//example.org/x", "javascript:alert(1)", "/\\example.org", "qualite"):
+        with pytest.raises(ValueError, match="within the dashboard"):
+            element("a", "x", href=outside)
+    with pytest.raises(ValueError, match="only a link"):
+        element("span", "x", href="/qualite")
+    with pytest.raises(ValueError, match="a link needs"):
+        element("a", "x")
+
+
 def test_the_block_is_one_component_whose_elements_are_json_text():
     hostile = '<img src=x onerror="alert(1)">'
     built = PlainElements([element("div", element("strong", hostile), " fin")], id="bloc", className="row")
@@ -47,6 +62,7 @@ def test_the_browser_side_is_an_asset_that_draws_known_tags_as_text():
     assert "dangerouslySetInnerHTML" not in script and "innerHTML" not in script
     for tag in TAGS:
         assert f"{tag}: true" in script  # the same tags on both sides
+    assert "internal(node.href)" in script  # a link's address is checked in the browser too
 
 
 @pytest.fixture
