@@ -109,7 +109,8 @@ def test_s005_plain_elements_draw_text_and_internal_links_only(watched_browser, 
            const root = ReactDOM.createRoot(box);
            ReactDOM.flushSync(() => root.render(
              React.createElement(window.npnru.PlainElements, {id: 'plain-test', elements: elements})));
-           const result = {html: box.innerHTML, hrefs: Array.from(box.querySelectorAll('a')).map(a => a.getAttribute('href')),
+           const result = {html: box.innerHTML,
+                           hrefs: Array.from(box.querySelectorAll('a')).map(a => a.getAttribute('href')),
                            scripts: box.querySelectorAll('script, img').length, pwned: window.__pwned || 0};
            root.unmount(); box.remove();
            return result;"""
