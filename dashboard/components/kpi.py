@@ -10,7 +10,7 @@ from dash import html
 from ..figures.bars import NOT_PUBLISHED
 from ..figures.loans import is_missing
 
-#: Classes of a key-figure card's column: those `kpi_card`'s dbc.Col(xs=12, sm=6, lg=3, className="mb-3") renders.
+#: Classes of a key-figure card's column in a Bootstrap row (one card a row on phones, four on wide screens).
 KPI_COLUMN = "col-12 col-sm-6 col-lg-3 mb-3"
 
 
@@ -23,7 +23,7 @@ def kpi_card(
     section: str | None,
     detail: str | None = None,
     detail_class: str = "text-muted",
-) -> dbc.Col:
+) -> html.Div:
     """A card showing `printed` under `label`; hovering or clicking it shows the source quote."""
     body = [
         html.Div(label, className="kpi-label"),
@@ -50,10 +50,10 @@ def kpi_card(
                 id=f"{card_id}-quote",
             )
         )
-    return dbc.Col(children, xs=12, sm=6, lg=3, className="mb-3")
+    return html.Div(children, className=KPI_COLUMN)
 
 
-def printed_kpi_card(card_id: str, row: Mapping[str, object], *, detail: str | None, detail_class: str) -> dbc.Col:
+def printed_kpi_card(card_id: str, row: Mapping[str, object], *, detail: str | None, detail_class: str) -> html.Div:
     """A key-figure card from a row with `label`, `printed`, `quote`, `section_title` (any may be missing)."""
 
     def present(key: str) -> object:
