@@ -1,14 +1,30 @@
 /* npnru.PlainElements (dashboard/components/plain_elements.py): small blocks of text drawn by one React
  * component from plain data, so that a callback updates them with one property instead of new Dash
  * components. Props: `elements` (a list of elements or strings), `className` and `id` of the <div>.
- * An element is {tag, className, id, href, children}; only the tags below are drawn, text only: React
- * escapes it. A link's href must be a path within the dashboard ("/qualite"), else it is dropped. */
+ * An element is {tag, className, id, href, background, children}; only the tags below are drawn, text
+ * only: React escapes it. A background is a #rrggbb colour. A link's href must be a path within the
+ * dashboard ("/qualite"), else it is dropped; it opens as dcc.Link does, without reloading the page. */
 (function () {
     var h = window.React.createElement;
-    var TAGS = { div: true, span: true, strong: true, small: true, p: true, q: true, ul: true, li: true, a: true };
+    var TAGS = {
+        div: true, span: true, strong: true, small: true, p: true, q: true, ul: true, li: true, a: true,
+        h3: true, table: true, tbody: true, tr: true, td: true,
+    };
 
     function internal(href) {
         return typeof href === "string" && /^\/(?!\/)[^:\\]*$/.test(href);
+    }
+
+    // As dcc.Link: a plain click changes the address and lets Dash's router draw the page; with a
+    // modifier key (new tab, new window) the browser does as usual.
+    function navigate(event) {
+        if (event.metaKey || event.shiftKey || event.altKey || event.ctrlKey || event.button !== 0) {
+            return;
+        }
+        event.preventDefault();
+        window.history.pushState({}, "", event.currentTarget.getAttribute("href"));
+        window.dispatchEvent(new CustomEvent("_dashprivate_pushstate"));
+        window.scrollTo(0, 0);
     }
 
     function draw(node, key) {
@@ -25,6 +41,10 @@
         };
         if (node.tag === "a" && internal(node.href)) {
             attributes.href = node.href;
+            attributes.onClick = navigate;
+        }
+        if (typeof node.background === "string" && /^#[0-9A-Fa-f]{6}$/.test(node.background)) {
+            attributes.style = { backgroundColor: node.background };
         }
         var children = Array.isArray(node.children) ? node.children.map(draw) : [];
         return h.apply(null, [node.tag, attributes].concat(children));

@@ -8,17 +8,22 @@ filter change, took about a sixth of the browser's time of the change that way. 
 receives its elements as JSON in a plain property: the update is one state change and React
 redraws the texts.
 
-Elements hold text only (React escapes it) and a few tags; attributes are limited to classes, ids
-and, for links, an address within the dashboard.
+Elements hold text only (React escapes it) and a few tags; attributes are limited to classes, ids,
+a background colour (`#rrggbb`, for colour swatches) and, for links, an address within the
+dashboard, which they open as `dcc.Link` does: without reloading the page.
 """
 
 from __future__ import annotations
+
+import re
 
 from dash.development.base_component import Component
 
 Element = dict[str, object]
 #: The tags an element may have (the browser side draws nothing else).
-TAGS = frozenset({"div", "span", "strong", "small", "p", "q", "ul", "li", "a"})
+TAGS = frozenset({"div", "span", "strong", "small", "p", "q", "ul", "li", "a", "h3", "table", "tbody", "tr", "td"})
+#: A background colour an element may have.
+COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
 
 def element(
@@ -27,14 +32,24 @@ def element(
     class_name: str | None = None,
     id: str | None = None,
     href: str | None = None,
+    background: str | None = None,
 ) -> Element:
-    """One element: `tag` with text and element `children`, optional classes and DOM id; a link
-    (`a`) has an `href` within the dashboard ("/qualite")."""
+    """One element: `tag` with text and element `children`, optional classes, DOM id and background
+    colour (`#rrggbb`); a link (`a`) has an `href` within the dashboard ("/qualite")."""
     if tag not in TAGS:
         raise ValueError(f"unsupported tag {tag!r}: one of {sorted(TAGS)}")
     if (href is not None) != (tag == "a") or (href is not None and not is_internal(href)):
         raise ValueError(f"a link needs an address within the dashboard, and only a link has one: {tag!r}, {href!r}")
-    values = {"tag": tag, "className": class_name, "id": id, "href": href, "children": list(children) or None}
+    if background is not None and not COLOR.match(background):
+        raise ValueError(f"a background colour is written #rrggbb, not {background!r}")
+    values = {
+        "tag": tag,
+        "className": class_name,
+        "id": id,
+        "href": href,
+        "background": background,
+        "children": list(children) or None,
+    }
     return {key: value for key, value in values.items() if value is not None}
 
 

@@ -15,9 +15,11 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 from .. import db, ids
 from ..components.chart_card import chart_card
 from ..components.controls import filter_bar, measure_control, regions_control
+from ..components.plain_elements import Element, PlainElements, element
 from ..exports import register_export
 from ..figures.bars import NOT_PUBLISHED, formatted
 from ..figures.map import (
+    MISSING_FILL,
     MapStyle,
     choropleth,
     clicked_section,
@@ -107,19 +109,18 @@ def _rendered(filters: Filters) -> dict[str, object]:
     return {"measure": filters.measure, "regions": list(filters.regions)}
 
 
-def _figure_row(label: str, value: str, *, indented: bool = False, highlight: bool = False) -> html.Tr:
-    return html.Tr(
-        [
-            html.Td(label, className="ps-3 text-muted" if indented else "fw-semibold"),
-            html.Td(value, className="text-end text-nowrap" + (" text-muted" if value == NOT_PUBLISHED else "")),
-        ],
-        className="table-warning" if highlight else None,
+def _figure_row(label: str, value: str, *, indented: bool = False, highlight: bool = False) -> Element:
+    return element(
+        "tr",
+        element("td", label, class_name="ps-3 text-muted" if indented else "fw-semibold"),
+        element("td", value, class_name="text-end text-nowrap" + (" text-muted" if value == NOT_PUBLISHED else "")),
+        class_name="table-warning" if highlight else None,
     )
 
 
 def _section_card(
     row: pd.Series, indicator: Indicator, value: str, drom: dict[str, list[str]], names: dict[str, str]
-) -> dbc.Card:
+) -> Element:
     """Key figures of one selected section (the current measure highlighted) and a link to its page."""
     code = row["region_code"]
     rows = [
@@ -131,32 +132,40 @@ def _section_card(
         )
         for column, label, unit, indented in KEY_FIGURES
     ]
-    body = [
-        html.Div(
-            [html.Span(indicator.label + (" (calculé)" if indicator.derived else ""), className="text-muted small")],
+    body: list[Element | str] = [
+        element(
+            "div",
+            element(
+                "span", indicator.label + (" (calculé)" if indicator.derived else ""), class_name="text-muted small"
+            ),
         ),
-        html.Div(value, className="kpi-value mb-2"),
-        dbc.Table(html.Tbody(rows), size="sm", borderless=True, className="small mb-2 map-figures"),
+        element("div", value, class_name="kpi-value mb-2"),
+        element("table", element("tbody", *rows), class_name="table table-sm table-borderless small mb-2 map-figures"),
     ]
     if code == OVERSEAS_SECTION and drom:
-        body.append(html.Div("Publié par territoire", className="small fw-semibold mt-2 mb-1"))
+        body.append(element("div", "Publié par territoire", class_name="small fw-semibold mt-2 mb-1"))
         body.append(
-            html.Ul(
-                [
-                    html.Li([html.Span(names.get(t, t), className="fw-semibold"), " : ", ", ".join(lines)])
+            element(
+                "ul",
+                *(
+                    element("li", element("span", names.get(t, t), class_name="fw-semibold"), " : ", ", ".join(lines))
                     for t, lines in drom.items()
-                ],
-                className="small ps-3 mb-2",
+                ),
+                class_name="small ps-3 mb-2",
             )
         )
-    body.append(dcc.Link("Voir la page de la région →", href=f"/region/{code}", className="btn btn-sm btn-primary"))
-    return dbc.Card(
-        [dbc.CardHeader(html.H3(row["region_name"], className="h6 mb-0")), dbc.CardBody(body)],
-        className="mb-3 shadow-sm map-section-card",
+    body.append(
+        element("a", "Voir la page de la région →", href=f"/region/{code}", class_name="btn btn-sm btn-primary")
+    )
+    return element(
+        "div",
+        element("div", element("h3", row["region_name"], class_name="h6 mb-0"), class_name="card-header"),
+        element("div", *body, class_name="card-body"),
+        class_name="card mb-3 shadow-sm map-section-card",
     )
 
 
-def _values_table(values: pd.DataFrame, indicator: Indicator, style: MapStyle) -> dbc.Card:
+def _values_table(values: pd.DataFrame, indicator: Indicator, style: MapStyle) -> Element:
     """The values behind the map, largest first (unpublished last), when nothing is selected."""
     colors = {}
     for area, area_style in zip(load_geometry().areas, style.areas, strict=True):
@@ -164,43 +173,48 @@ def _values_table(values: pd.DataFrame, indicator: Indicator, style: MapStyle) -
     data = values.assign(missing=values["value"].isna()).sort_values(["missing", "value"], ascending=[True, False])
     printed = formatted(data["value"].tolist(), indicator.unit, indicator.decimals)
     rows = [
-        html.Tr(
-            [
-                html.Td(
-                    html.Span(
-                        className="map-swatch" + (" map-swatch-missing" if missing else ""),
-                        style={"backgroundColor": colors.get(code, "#E5E7EB")},
-                    ),
-                    className="pe-0",
+        element(
+            "tr",
+            element(
+                "td",
+                element(
+                    "span",
+                    class_name="map-swatch" + (" map-swatch-missing" if missing else ""),
+                    background=colors.get(code, MISSING_FILL),
                 ),
-                html.Td(dcc.Link(name, href=f"/region/{code}", className="link-body-emphasis text-decoration-none")),
-                html.Td(text, className="text-end text-nowrap" + (" text-muted" if missing else "")),
-            ]
+                class_name="pe-0",
+            ),
+            element(
+                "td",
+                element("a", name, href=f"/region/{code}", class_name="link-body-emphasis text-decoration-none"),
+            ),
+            element("td", text, class_name="text-end text-nowrap" + (" text-muted" if missing else "")),
         )
         for code, name, missing, text in zip(
             data["region_code"], data["region_name"], data["missing"], printed, strict=True
         )
     ]
-    return dbc.Card(
-        [
-            dbc.CardHeader(html.H3("Valeurs par territoire", className="h6 mb-0")),
-            dbc.CardBody(
-                [
-                    html.P(
-                        "Cliquez sur un territoire de la carte pour afficher ses chiffres clés et le sélectionner "
-                        "dans toutes les vues ; un second clic le désélectionne.",
-                        className="small text-muted mb-2",
-                    ),
-                    dbc.Table(html.Tbody(rows), size="sm", hover=True, className="small mb-0 map-values"),
-                ]
+    return element(
+        "div",
+        element("div", element("h3", "Valeurs par territoire", class_name="h6 mb-0"), class_name="card-header"),
+        element(
+            "div",
+            element(
+                "p",
+                "Cliquez sur un territoire de la carte pour afficher ses chiffres clés et le sélectionner "
+                "dans toutes les vues ; un second clic le désélectionne.",
+                class_name="small text-muted mb-2",
             ),
-        ],
-        className="shadow-sm",
+            element("table", element("tbody", *rows), class_name="table table-sm table-hover small mb-0 map-values"),
+            class_name="card-body",
+        ),
+        class_name="card shadow-sm",
     )
 
 
-def selection_panel(filters: Filters) -> list:
-    """Key figures of the selected sections, or the table of values when nothing is selected."""
+def selection_panel(filters: Filters) -> list[Element]:
+    """Key figures of the selected sections, or the table of values when nothing is selected
+    (elements of `PlainElements`: a filter change rewrites them as one property)."""
     indicator = INDICATORS[filters.measure]
     values = db.cached(indicator_values, filters.measure)
     if not filters.regions:
@@ -216,9 +230,10 @@ def selection_panel(filters: Filters) -> list:
         for code in filters.regions
         if code in figures.index
     ]
-    header = html.Div(
+    header = element(
+        "div",
         f"{len(cards)} territoire{'s' if len(cards) > 1 else ''} sélectionné{'s' if len(cards) > 1 else ''}",
-        className="small text-muted mb-2",
+        class_name="small text-muted mb-2",
     )
     return [header, *cards]
 
@@ -239,7 +254,7 @@ def layout(**query: str) -> html.Div:
             dbc.Row(
                 [
                     dbc.Col(chart_card(MAP, "carte-territoires", figure), lg=8),
-                    dbc.Col(html.Div(selection_panel(filters), id=ids.MAP_SELECTION), lg=4),
+                    dbc.Col(PlainElements(selection_panel(filters), id=ids.MAP_SELECTION), lg=4),
                 ]
             ),
             dcc.Store(id=ids.MAP_RENDERED, data=_rendered(filters)),
@@ -298,7 +313,7 @@ def select_on_click(click_data: object, current: object):
     return [] if selected == (section,) else [section]
 
 
-@filters_callback(Output(ids.MAP_SELECTION, "children"))
+@filters_callback(Output(ids.MAP_SELECTION, "elements"))
 def update_panel(values: object):
     return selection_panel(page_filters(values))
 

@@ -238,3 +238,22 @@ def test_b010_the_address_follows_the_controls_as_the_server_writes_it(browser, 
         href = browser.find_element(By.ID, ids.nav_link("prets")).get_attribute("href")
         carry = validate({"regions": values["regions"]}, ["84", "11", "OM"]).query_string(["regions"])
         assert href == live_server + "/prets" + carry
+
+
+def test_b011_the_map_panel_links_open_a_page_without_reloading(browser, live_server):
+    """The links of the map's panel (drawn by `PlainElements`) open their page as `dcc.Link` does:
+    Dash's router draws it, the document stays; the swatches carry the map's colours."""
+    browser.get(live_server + "/carte")
+    wait_for_charts(browser)
+    swatches = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#' + arguments[0] + ' .map-swatch'))"
+        ".map(s => getComputedStyle(s).backgroundColor);",
+        ids.MAP_SELECTION,
+    )
+    assert len(swatches) == 13 and all(color.startswith("rgb(") for color in swatches)
+    browser.execute_script("window.__samePage = true;")
+    browser.find_element(By.CSS_SELECTOR, f"#{ids.MAP_SELECTION} a[href='/region/84']").click()
+    WebDriverWait(browser, 10).until(lambda d: d.current_url == live_server + "/region/84")
+    wait_for_charts(browser)
+    assert browser.execute_script("return window.__samePage === true;")  # no reload
+    assert "Auvergne-Rhône-Alpes" in browser.find_element(By.TAG_NAME, "h1").text

@@ -200,7 +200,7 @@ def plain(value: object) -> object:
 
 #: Pages whose filter callbacks set properties only: no new Dash component in the answer (for each,
 #: Dash's renderer walks the whole page's state again: see README "Speed, by design").
-DATA_ONLY = {"/", "/prets", "/droits", "/contreparties", "/suivi"}
+DATA_ONLY = {"/", "/prets", "/droits", "/contreparties", "/carte", "/suivi"}
 
 
 def components_in(value: object) -> int:

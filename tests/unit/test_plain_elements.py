@@ -29,6 +29,13 @@ def test_elements_carry_only_what_is_set_and_known_tags():
         element("script", "alert(1)")
 
 
+def test_a_background_is_a_hex_colour():
+    assert element("span", background="#E5E7EB") == {"tag": "span", "background": "#E5E7EB"}
+    for bad in ("red", "#fff", "url(x)", "#E5E7EB; position: fixed"):
+        with pytest.raises(ValueError, match="#rrggbb"):
+            element("span", background=bad)
+
+
 def test_links_stay_within_the_dashboard():
     assert element("a", "Qualité", href="/qualite?regions=84") == {
         "tag": "a",
@@ -63,6 +70,7 @@ def test_the_browser_side_is_an_asset_that_draws_known_tags_as_text():
     for tag in TAGS:
         assert f"{tag}: true" in script  # the same tags on both sides
     assert "internal(node.href)" in script  # a link's address is checked in the browser too
+    assert "_dashprivate_pushstate" in script  # and opens its page as dcc.Link does
 
 
 @pytest.fixture
