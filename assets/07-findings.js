@@ -6,7 +6,8 @@
  * rule, values}), `details` ({finding id: {stats: [[label, value]], message, description, facts:
  * [{role, territory, value, quote, section, selected}]}}, filled by a callback), `active_item` (the
  * ids of the opened findings), `pending` (the opened ones without details yet: what the callback is
- * asked for), `loading_text`, `className`, `id`. Text only: React escapes it. */
+ * asked for), `loading_text`, `empty_text` (shown in a light alert when there is no item),
+ * `className`, `id`. Text only: React escapes it. */
 (function () {
     var h = window.React.createElement;
 
@@ -151,10 +152,13 @@
                     : null
             );
         });
+        var content = children.length || !text(props.empty_text)
+            ? h("div", { className: "accordion findings-accordion" }, children)
+            : h("div", { className: "alert alert-light mb-0", role: "alert" }, text(props.empty_text));
         return h(
             "div",
             { id: typeof props.id === "string" ? props.id : undefined, className: text(props.className) || undefined },
-            h("div", { className: "accordion findings-accordion" }, children)
+            content
         );
     }
 

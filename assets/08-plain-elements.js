@@ -1,15 +1,20 @@
 /* npnru.PlainElements (dashboard/components/plain_elements.py): small blocks of text drawn by one React
  * component from plain data, so that a callback updates them with one property instead of new Dash
  * components. Props: `elements` (a list of elements or strings), `className` and `id` of the <div>.
- * An element is {tag, className, id, href, background, children}; only the tags below are drawn, text
- * only: React escapes it. A background is a #rrggbb colour. A link's href must be a path within the
- * dashboard ("/qualite"), else it is dropped; it opens as dcc.Link does, without reloading the page. */
+ * An element is {tag, className, id, href, background, accent, children}; only the tags below are
+ * drawn, text only: React escapes it. A background and an accent (left border) are #rrggbb colours.
+ * A link's href must be a path within the dashboard ("/qualite"), else it is dropped; it opens as
+ * dcc.Link does, without reloading the page. */
 (function () {
     var h = window.React.createElement;
     var TAGS = {
         div: true, span: true, strong: true, small: true, p: true, q: true, ul: true, li: true, a: true,
         h3: true, table: true, tbody: true, tr: true, td: true,
     };
+
+    function colour(value) {
+        return typeof value === "string" && /^#[0-9A-Fa-f]{6}$/.test(value);
+    }
 
     function internal(href) {
         return typeof href === "string" && /^\/(?!\/)[^:\\]*$/.test(href);
@@ -43,8 +48,15 @@
             attributes.href = node.href;
             attributes.onClick = navigate;
         }
-        if (typeof node.background === "string" && /^#[0-9A-Fa-f]{6}$/.test(node.background)) {
-            attributes.style = { backgroundColor: node.background };
+        var style = {};
+        if (colour(node.background)) {
+            style.backgroundColor = node.background;
+        }
+        if (colour(node.accent)) {
+            style.borderLeftColor = node.accent;
+        }
+        if (style.backgroundColor || style.borderLeftColor) {
+            attributes.style = style;
         }
         var children = Array.isArray(node.children) ? node.children.map(draw) : [];
         return h.apply(null, [node.tag, attributes].concat(children));

@@ -68,11 +68,21 @@ class FindingsList(Component):
         active_item: list[str] | None = None,
         pending: list[str] | None = None,
         loading_text: str | None = None,
+        empty_text: str | None = None,
         className: str | None = None,
         id: str | dict | None = None,
         **kwargs: object,
     ):
-        self._prop_names = ["id", "className", "items", "details", "active_item", "pending", "loading_text"]
+        self._prop_names = [
+            "id",
+            "className",
+            "items",
+            "details",
+            "active_item",
+            "pending",
+            "loading_text",
+            "empty_text",
+        ]
         self._valid_wildcard_attributes: list[str] = []
         self.available_properties = list(self._prop_names)
         self.available_wildcard_properties: list[str] = []
@@ -84,6 +94,7 @@ class FindingsList(Component):
             "active_item": active_item,
             "pending": pending,
             "loading_text": loading_text,
+            "empty_text": empty_text,
         }
         super().__init__(**{key: value for key, value in given.items() if value is not None}, **kwargs)
 

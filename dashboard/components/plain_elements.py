@@ -9,8 +9,8 @@ receives its elements as JSON in a plain property: the update is one state chang
 redraws the texts.
 
 Elements hold text only (React escapes it) and a few tags; attributes are limited to classes, ids,
-a background colour (`#rrggbb`, for colour swatches) and, for links, an address within the
-dashboard, which they open as `dcc.Link` does: without reloading the page.
+a background and a left border colour (`#rrggbb`: swatches, tiles) and, for links, an address
+within the dashboard, which they open as `dcc.Link` does: without reloading the page.
 """
 
 from __future__ import annotations
@@ -33,21 +33,25 @@ def element(
     id: str | None = None,
     href: str | None = None,
     background: str | None = None,
+    accent: str | None = None,
 ) -> Element:
-    """One element: `tag` with text and element `children`, optional classes, DOM id and background
-    colour (`#rrggbb`); a link (`a`) has an `href` within the dashboard ("/qualite")."""
+    """One element: `tag` with text and element `children`, optional classes, DOM id, background
+    colour and left border colour (`accent`), both `#rrggbb`; a link (`a`) has an `href` within the
+    dashboard ("/qualite")."""
     if tag not in TAGS:
         raise ValueError(f"unsupported tag {tag!r}: one of {sorted(TAGS)}")
     if (href is not None) != (tag == "a") or (href is not None and not is_internal(href)):
         raise ValueError(f"a link needs an address within the dashboard, and only a link has one: {tag!r}, {href!r}")
-    if background is not None and not COLOR.match(background):
-        raise ValueError(f"a background colour is written #rrggbb, not {background!r}")
+    for colour in (background, accent):
+        if colour is not None and not COLOR.match(colour):
+            raise ValueError(f"a colour is written #rrggbb, not {colour!r}")
     values = {
         "tag": tag,
         "className": class_name,
         "id": id,
         "href": href,
         "background": background,
+        "accent": accent,
         "children": list(children) or None,
     }
     return {key: value for key, value in values.items() if value is not None}

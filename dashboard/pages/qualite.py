@@ -15,6 +15,7 @@ from .. import db, ids
 from ..components.chart_card import cached_figure, chart_card, sized
 from ..components.controls import filter_bar, regions_control, severite_control
 from ..components.findings_list import Detail, FindingsList, Item, fact_row, finding_detail, finding_entry
+from ..components.plain_elements import Element, PlainElements, element
 from ..exports import register_export
 from ..figures.bars import Series, region_bars
 from ..figures.theme import OKABE_ITO, empty_figure
@@ -48,6 +49,7 @@ LOADING_TEXT = "Chargement des chiffres comparés et de leurs citations…"
 SEVERITY_COLORS = {"high": OKABE_ITO["vermillion"], "medium": OKABE_ITO["orange"], "low": OKABE_ITO["sky"]}
 SEVERITY_TEXT = {"high": "white", "medium": "#1f2933", "low": "#1f2933"}
 NO_SEVERITY = "none"
+TILE_CLASSES = "card h-100 shadow-sm finding-tile"
 NONE_TICKED = "Aucune gravité cochée : cochez au moins une gravité pour afficher les incohérences."
 
 
@@ -102,11 +104,9 @@ def finding_details(row: dict, facts: list[dict], highlight: tuple[str, ...] = (
     )
 
 
-def findings_list(findings_df: pd.DataFrame, empty: str = "Aucune incohérence pour ces filtres.") -> object:
+def findings_list(findings_df: pd.DataFrame, empty: str = "Aucune incohérence pour ces filtres.") -> FindingsList:
     """The findings, collapsed; the details of each are sent when it is first opened (the facts and
-    quotes of every finding would weigh ~250 KB on the page)."""
-    if findings_df.empty:
-        return dbc.Alert(empty, color="light", className="mb-0")
+    quotes of every finding would weigh ~250 KB on the page). `empty` is shown when there is none."""
     return FindingsList(
         id=FINDINGS_LIST,
         items=[finding_item(row) for row in findings_df.to_dict("records")],
@@ -114,76 +114,57 @@ def findings_list(findings_df: pd.DataFrame, empty: str = "Aucune incohérence p
         active_item=[],
         pending=[],
         loading_text=LOADING_TEXT,
+        empty_text=empty,
     )
 
 
-def summary(findings_df: pd.DataFrame, total: int) -> dbc.Row:
-    """Counts by severity (tiles) and by rule (table)."""
+def _tile(label: str, value: str, detail: str | None = None, accent: str | None = None) -> Element:
+    lines = [element("div", label, class_name="kpi-label"), element("div", value, class_name="kpi-value")]
+    if detail:
+        lines.append(element("div", detail, class_name="small text-muted"))
+    card = element("div", element("div", *lines, class_name="card-body"), class_name=TILE_CLASSES, accent=accent)
+    return element("div", card, class_name="col-6 col-md-3 mb-3")
+
+
+def summary(findings_df: pd.DataFrame, total: int) -> list[Element]:
+    """Counts by severity (tiles, elements of `PlainElements` in a row)."""
     numbers = counts(findings_df)
-    tiles = [
-        dbc.Col(
-            dbc.Card(
-                dbc.CardBody(
-                    [
-                        html.Div("Incohérences", className="kpi-label"),
-                        html.Div(str(len(findings_df)), className="kpi-value"),
-                        html.Div(
-                            "sur " + str(total) + " au total" if len(findings_df) != total else "toutes gravités",
-                            className="small text-muted",
-                        ),
-                    ]
-                ),
-                className="h-100 shadow-sm finding-tile",
-            ),
-            xs=6,
-            md=3,
-            className="mb-3",
-        )
-    ]
+    shown = len(findings_df)
+    tiles = [_tile("Incohérences", str(shown), f"sur {total} au total" if shown != total else "toutes gravités")]
     for severity, label in SEVERITY_LABELS.items():
         tiles.append(
-            dbc.Col(
-                dbc.Card(
-                    dbc.CardBody(
-                        [
-                            html.Div(f"Gravité {label.lower()}", className="kpi-label"),
-                            html.Div(str(numbers["severity"][severity]), className="kpi-value"),
-                        ]
-                    ),
-                    className="h-100 shadow-sm finding-tile",
-                    style={"borderLeftColor": SEVERITY_COLORS[severity]},
-                ),
-                xs=6,
-                md=3,
-                className="mb-3",
-            )
+            _tile(f"Gravité {label.lower()}", str(numbers["severity"][severity]), accent=SEVERITY_COLORS[severity])
         )
-    return dbc.Row(tiles)
+    return tiles
 
 
-def rules_card(findings_df: pd.DataFrame) -> dbc.Card:
+def rules_card(findings_df: pd.DataFrame) -> list[Element]:
+    """Counts by rule, in a card (elements of `PlainElements`)."""
     numbers = counts(findings_df)["rule"]
     rows = [
-        html.Tr(
-            [
-                html.Td(
-                    [
-                        html.Div(label, className="fw-semibold"),
-                        html.Div(RULE_DESCRIPTIONS[rule], className="text-muted"),
-                    ]
-                ),
-                html.Td(str(numbers[rule]), className="text-end fw-semibold fs-6"),
-            ]
+        element(
+            "tr",
+            element(
+                "td",
+                element("div", label, class_name="fw-semibold"),
+                element("div", RULE_DESCRIPTIONS[rule], class_name="text-muted"),
+            ),
+            element("td", str(numbers[rule]), class_name="text-end fw-semibold fs-6"),
         )
         for rule, label in RULE_LABELS.items()
     ]
-    return dbc.Card(
-        [
-            dbc.CardHeader(html.H3("Par règle de contrôle", className="h6 mb-0")),
-            dbc.CardBody(dbc.Table(html.Tbody(rows), size="sm", className="small mb-0 align-middle")),
-        ],
-        className="shadow-sm mb-4 h-100",
-    )
+    return [
+        element(
+            "div",
+            element("div", element("h3", "Par règle de contrôle", class_name="h6 mb-0"), class_name="card-header"),
+            element(
+                "div",
+                element("table", element("tbody", *rows), class_name="table table-sm small mb-0 align-middle"),
+                class_name="card-body",
+            ),
+            class_name="card shadow-sm mb-4 h-100",
+        )
+    ]
 
 
 def _none_ticked(severite_raw: object) -> bool:
@@ -206,7 +187,7 @@ def _with_drom(regions: tuple[str, ...]) -> tuple[str, ...]:
     return (*regions, *frame.loc[frame["parent_code"].isin(regions) & (frame["kind"] == "drom"), "code"])
 
 
-def _list(data: pd.DataFrame, severite_raw: object) -> object:
+def _list(data: pd.DataFrame, severite_raw: object) -> FindingsList:
     return findings_list(
         data, empty=NONE_TICKED if _none_ticked(severite_raw) else "Aucune incohérence pour ces filtres."
     )
@@ -247,17 +228,17 @@ def layout(**query: str) -> html.Div:
                 regions_control(section_regions(), filters.regions, width=7),
                 severite_control(filters.severite, width=5),
             ),
-            html.Div(tiles, id=ids.FINDINGS_SUMMARY),
+            PlainElements(tiles, id=ids.FINDINGS_SUMMARY, className="row"),
             dbc.Row(
                 [
                     dbc.Col(chart_card(CHART, "incoherences-par-territoire", figure), lg=8),
-                    dbc.Col(html.Div(rules, id=ids.FINDINGS_RULES, className="h-100 pb-4"), lg=4),
+                    dbc.Col(PlainElements(rules, id=ids.FINDINGS_RULES, className="h-100 pb-4"), lg=4),
                 ]
             ),
             html.Div(
                 [
                     html.H2("Liste des incohérences", className="h5 mb-0 me-3"),
-                    html.Span(count, id=ids.FINDINGS_COUNT, className="text-muted small me-auto"),
+                    PlainElements([count], id=ids.FINDINGS_COUNT, className="text-muted small me-auto"),
                     dbc.Button(
                         "Liste (CSV)",
                         id=ids.csv_button(EXPORT),
@@ -346,7 +327,9 @@ def findings_figure(filters: Filters, none_ticked: bool) -> go.Figure:
     return figure
 
 
-def findings_views(filters: Filters, severite_raw: object) -> tuple[dbc.Row, dict, dbc.Card, str, object]:
+def findings_views(
+    filters: Filters, severite_raw: object
+) -> tuple[list[Element], dict, list[Element], str, FindingsList]:
     """The summary tiles, the chart by territory (plotly JSON), the rules card, the count line and the
     list of findings, from one selection."""
     data = selected(filters, severite_raw)
@@ -356,19 +339,25 @@ def findings_views(filters: Filters, severite_raw: object) -> tuple[dbc.Row, dic
     return summary(data, len(db.cached(findings))), figure, rules_card(data), count, _list(data, severite_raw)
 
 
+#: What a filter change sets on the list of findings: new items, all collapsed, no details (their
+#: facts stand out by the selected territories, so they are asked for again when opened).
+LIST_PROPS = ("items", "active_item", "pending", "details", "empty_text")
+
+
 @filters_callback(
-    Output(ids.FINDINGS_SUMMARY, "children"),
+    Output(ids.FINDINGS_SUMMARY, "elements"),
     Output(ids.chart(CHART), "figure"),
     Output(ids.chart(CHART), "style"),
-    Output(ids.FINDINGS_RULES, "children"),
-    Output(ids.FINDINGS_COUNT, "children"),
-    Output(ids.FINDINGS_TABLE, "children"),
+    Output(ids.FINDINGS_RULES, "elements"),
+    Output(ids.FINDINGS_COUNT, "elements"),
+    *(Output(FINDINGS_LIST, prop, allow_duplicate=prop == "details") for prop in LIST_PROPS),
 )
 def update_views(values: object):
-    """Every view of the page for the new filters, in one request (see `on_filters`)."""
+    """Every view of the page for the new filters, in one request (see `on_filters`): properties of
+    the page's components only, no new Dash component."""
     filters, severite_raw = page_filters(values), control_values(values).get("severite")
     tiles, figure, rules, count, listing = findings_views(filters, severite_raw)
-    return tiles, *sized(figure), rules, count, listing
+    return tiles, *sized(figure), rules, [count], *(getattr(listing, prop) for prop in LIST_PROPS)
 
 
 def _all_finding_facts(cur) -> pd.DataFrame:

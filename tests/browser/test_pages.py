@@ -257,3 +257,24 @@ def test_b011_the_map_panel_links_open_a_page_without_reloading(browser, live_se
     wait_for_charts(browser)
     assert browser.execute_script("return window.__samePage === true;")  # no reload
     assert "Auvergne-Rhône-Alpes" in browser.find_element(By.TAG_NAME, "h1").text
+
+
+def test_b012_the_quality_page_follows_its_filters_in_place(browser, live_server):
+    """/qualite's tiles, rules, count and list are updated in place (`PlainElements`, `npnru.Findings`);
+    with every severity unticked the list says so."""
+    browser.get(live_server + "/qualite")
+    wait_for_charts(browser)
+    accents = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#' + arguments[0] + ' .finding-tile'))"
+        ".map(t => t.style.borderLeftColor);",
+        ids.FINDINGS_SUMMARY,
+    )
+    assert accents[0] == "" and all(a.startswith("rgb(") for a in accents[1:])
+    browser.execute_script(
+        "window.dash_clientside.set_props(arguments[0], {value: []})", ids.filter_control("severite")
+    )
+    WebDriverWait(browser, 10).until(
+        lambda d: "Aucune gravité cochée" in d.find_element(By.ID, ids.FINDINGS_TABLE).text
+    )
+    assert browser.find_element(By.ID, ids.FINDINGS_COUNT).text.startswith("0 incohérence")
+    assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []

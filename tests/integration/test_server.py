@@ -198,11 +198,6 @@ def plain(value: object) -> object:
     return json.loads(to_json_plotly(value))
 
 
-#: Pages whose filter callbacks set properties only: no new Dash component in the answer (for each,
-#: Dash's renderer walks the whole page's state again: see README "Speed, by design").
-DATA_ONLY = {"/", "/prets", "/droits", "/contreparties", "/carte", "/suivi"}
-
-
 def components_in(value: object) -> int:
     """How many Dash components (JSON objects with a namespace and a type) a callback answer holds."""
     if isinstance(value, dict):
@@ -217,7 +212,7 @@ def components_in(value: object) -> int:
 def test_a_page_opens_with_the_views_its_filter_callbacks_give(app_client, address):
     """The layout already shows the address's filters: the filter callbacks do not fire when the page
     opens, and for the same control values they answer exactly what the layout holds (as properties
-    only, no new component, on the `DATA_ONLY` pages)."""
+    only, no new component)."""
     path, _, query = address.partition("?")
     arguments = {name: values[0] for name, values in parse_qs(query).items()}
     with app_client.application.test_request_context(address):
@@ -241,8 +236,9 @@ def test_a_page_opens_with_the_views_its_filter_callbacks_give(app_client, addre
         if response.status_code == 204:  # nothing to change (the map already shows these filters)
             continue
         answer = response.get_json()["response"]
-        if path in DATA_ONLY:
-            assert components_in(answer) == 0, (address, dependency["output"])
+        # Properties only, no new Dash component (for each, Dash's renderer walks the whole page's
+        # state again: see README "Speed, by design").
+        assert components_in(answer) == 0, (address, dependency["output"])
         for key, changed in answer.items():
             held = lookup(props, parse_id(key))
             for prop, value in changed.items():

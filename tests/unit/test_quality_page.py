@@ -106,8 +106,28 @@ def test_only_known_findings_are_rendered_and_at_most_max_pending(page, client, 
     assert list(added) == list(dict.fromkeys(every))[: page.MAX_PENDING]
 
 
-def test_a_filter_change_redraws_the_list(page):
-    listed = to_json_plotly(with_controls(page.update_views, {"regions": ["OM"], "severite": ["high"]})[-1])
-    assert "Élevée" in listed and "Moyenne" not in listed
-    none = with_controls(page.update_views, {"regions": ["OM"], "severite": []})[-1]
-    assert page.NONE_TICKED in to_json_plotly(none)
+def list_props(page, controls: dict[str, object]) -> dict[str, object]:
+    """What a filter change sets on the list of findings (the last outputs of `update_views`)."""
+    answer = with_controls(page.update_views, controls)
+    return dict(zip(page.LIST_PROPS, answer[-len(page.LIST_PROPS) :], strict=True))
+
+
+def test_a_filter_change_redraws_the_list_collapsed_without_details(page):
+    listed = list_props(page, {"regions": ["OM"], "severite": ["high"]})
+    badges = {item["badge"] for item in listed["items"]}
+    assert badges == {"Élevée"}
+    assert listed["active_item"] == [] and listed["pending"] == [] and listed["details"] == {}
+    none = list_props(page, {"regions": ["OM"], "severite": []})
+    assert none["items"] == [] and none["empty_text"] == page.NONE_TICKED
+
+
+def test_the_summary_tiles_rules_and_count_are_elements(page):
+    from dashboard.components.plain_elements import element_text
+
+    tiles, _figure, _style, rules, count, *_ = with_controls(
+        page.update_views, {"regions": ["OM"], "severite": ["high"]}
+    )
+    assert [tile["children"][0]["accent"] for tile in tiles[1:]] == list(page.SEVERITY_COLORS.values())
+    assert "Gravité élevée" in element_text(tiles[1])
+    assert "Par règle de contrôle" in element_text(rules[0])
+    assert count[0].startswith(str(len(list_props(page, {"regions": ["OM"], "severite": ["high"]})["items"])))
