@@ -3,15 +3,16 @@ until the charts have re-rendered.
 
 A script injected before the page's own (`Page.addScriptToEvaluateOnNewDocument`) wraps `fetch`
 to count the Dash requests in flight, hooks `plotly_afterplot` on every graph, and checks every
-10 ms whether the page is settled: every `dcc.Graph` has drawn a plot with data, nothing is
-loading (`data-dash-is-loading`), no Dash request is in flight. The time recorded is when the page
-became settled for good (settled, then nothing new for `QUIET_MS`), or the last plot drawn if later,
-measured in the page's own clock:
+10 ms whether the page is settled: every `dcc.Graph` has drawn its figure (one holding only a
+message, such as "nothing to compare yet", counts), nothing is loading (`data-dash-is-loading`),
+no Dash request is in flight. The time recorded is when the page became settled for good (settled,
+then nothing new for `QUIET_MS`), or the last plot drawn if later, measured in the page's own clock:
 - cold load: from the navigation start (`performance.now()` origin), with the browser cache
   disabled (every script, the 4 MB of plotly.js included, is fetched and compiled again);
 - warm load: the same with the cache enabled (a returning user);
 - change: from `dash_clientside.set_props` on the control (what a user's pick does) to settled;
-  the value alternates between the control's two values so that every run is a real change.
+  the value alternates between the control's two values so that every run is a real change (the
+  other value is one that redraws a chart: `dash_payloads.real_change`).
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ INSTRUMENT_JS = """
     }
     for (const g of graphs) {
       const p = g.querySelector('.js-plotly-plot');
-      if (!p || !p.data || p.data.length === 0 || !p.querySelector('.main-svg')) { return false; }
+      if (!p || !p._fullLayout || !p.querySelector('.main-svg')) { return false; }
       if (!p.__benchHooked && typeof p.on === 'function') {
         p.__benchHooked = true;
         p.on('plotly_afterplot', () => { b.lastPlot = performance.now(); });

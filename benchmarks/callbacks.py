@@ -63,9 +63,11 @@ def discover(
         state, loaded = dp.open_page(transport, page, deps)
         states[page] = state
         steps += loaded
-        controls[page] = dp.controls(state, deps)[:max_controls]
-        for control in controls[page]:
-            steps += dp.change(transport, state, control, deps)[1]
+        controls[page] = []
+        for control in dp.controls(state, deps)[:max_controls]:
+            chosen, changed = dp.real_change(transport, state, control, deps)
+            controls[page].append(chosen)
+            steps += changed
     client.close()
     failed = [s for s in steps if s.status not in (200, 204)]
     if failed:

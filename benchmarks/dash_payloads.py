@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 UPDATE_PATH = "/_dash-update-component"
@@ -338,23 +338,25 @@ class Control:
     name: str
     old: object
     new: object
+    others: tuple = ()  # further values, tried in order when `new` redraws no chart (`real_change`)
 
 
-def _alternative(props: dict) -> object:
-    """Another valid value of a control with options (a different option, one more or one fewer ticked)."""
+def alternatives(props: dict) -> list[object]:
+    """Other valid values of a control with options, in the order a user meets them: for a multi-valued
+    control one (one more or one fewer ticked), for a single-valued one every other option."""
     options = [o.get("value") if isinstance(o, dict) else o for o in props.get("options") or []]
     options = [o for o in options if o is not None]
     value = props.get("value")
     if not options:
-        return None
+        return []
     if isinstance(value, list) or props.get("multi"):
         current = list(value or [])
         if not current:
-            return [options[0]]
+            return [[options[0]]]
         if len(current) > 1:
-            return current[:-1]
-        return [*current, next((o for o in options if o not in current), options[0])] if len(options) > 1 else None
-    return next((o for o in options if o != value), None)
+            return [current[:-1]]
+        return [[*current, next((o for o in options if o not in current), options[0])]] if len(options) > 1 else []
+    return [o for o in options if o != value]
 
 
 def controls(state: PageState, deps: list[Dependency]) -> list[Control]:
@@ -365,12 +367,43 @@ def controls(state: PageState, deps: list[Dependency]) -> list[Control]:
             continue
         if not any(dep.reads(identifier, "value") for dep in deps if not dep.clientside and not dep.is_router):
             continue
-        new = _alternative(props)
-        if new is None or new == props.get("value"):
+        others = [o for o in alternatives(props) if o != props.get("value")]
+        if not others:
             continue
         name = identifier.get("name", id_key(identifier)) if isinstance(identifier, dict) else str(identifier)
-        found.append(Control(identifier, "value", str(name), props.get("value"), new))
+        found.append(Control(identifier, "value", str(name), props.get("value"), others[0], tuple(others[1:])))
     return found
+
+
+def redraws(loaded: PageState, steps: list[Step]) -> bool:
+    """Whether the answers of a change give a chart of the page another figure (or patch one)."""
+    for step in steps:
+        if step.status != 200 or not isinstance(step.response, dict):
+            continue
+        for key, props in (step.response.get("response") or {}).items():
+            figure = (props or {}).get("figure")
+            if figure is not None and figure != loaded.value(parse_id(key), "figure"):
+                return True
+    return False
+
+
+def real_change(
+    transport: Transport, loaded: PageState, control: Control, deps: list[Dependency], tries: int = 4
+) -> tuple[Control, list[Step]]:
+    """The control with its first other value that redraws a chart, and that change's steps.
+
+    A value can give the very charts the page already shows (the latest snapshot picked by its
+    date instead of "latest"): measuring it would time no redraw. On a page with charts, up to
+    `tries` values are tried in order; if none redraws, the first is kept.
+    """
+    first = steps = change(transport, loaded, control, deps)[1]
+    if any(p.get("figure") is not None for _, p in loaded.items):
+        for value in (control.new, *control.others)[:tries]:
+            candidate = replace(control, new=value, others=())
+            steps = first if value == control.new else change(transport, loaded, candidate, deps)[1]
+            if redraws(loaded, steps):
+                return candidate, steps
+    return replace(control, others=()), first
 
 
 def change(

@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         state, loaded = dp.open_page(transport, page, deps)
         steps += loaded
         for control in dp.controls(state, deps):
-            steps += dp.change(transport, state, control, deps)[1]
+            steps += dp.real_change(transport, state, control, deps)[1]
     for step in steps:
         if args.scenario and step.scenario != args.scenario:
             continue

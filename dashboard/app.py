@@ -165,8 +165,9 @@ def create_app() -> Dash:
 
 def warm_up(flask_app: Flask) -> None:
     """Fill this process's caches (db.cached) before its first request: every page's layout for the
-    default filters (one instance of each path template), as an anonymous request, which sees no
-    operational data when authentication is on. Called by gunicorn's `post_worker_init`.
+    default filters (one instance of each path template), and the views a page module prepares ahead
+    in its `warm_up_views()` (the /suivi views of the recent snapshots), as an anonymous request,
+    which sees no operational data when authentication is on. Called by gunicorn's `post_worker_init`.
 
     The caches follow the database files: after an import or a rebuild, the first request of each
     view computes its results again.
@@ -183,6 +184,9 @@ def warm_up(flask_app: Flask) -> None:
         with flask_app.test_request_context(path, environ_base={"npnru.warmup": True}):
             auth.authenticate()
             page["layout"](**arguments)
+            ahead = getattr(sys.modules.get(page["module"]), "warm_up_views", None)
+            if ahead is not None:
+                ahead()
 
 
 class _Log(Protocol):

@@ -5,6 +5,7 @@ next to the extract's."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import dash
 import dash_bootstrap_components as dbc
@@ -44,7 +45,7 @@ from ..figures.weekly import (
     report_vs_extract_bars,
     signed,
 )
-from ..filters import WEEKLY_NAMES, Filters, from_query, from_store, restrict_regions
+from ..filters import PREVIOUS_SNAPSHOT, WEEKLY_NAMES, Filters, from_query, from_store, restrict_regions
 from ..formatting import format_value
 from ..on_filters import control_values, filters_callback, weekly_choices_for
 from ..queries.common import section_codes, source_info
@@ -71,6 +72,8 @@ PAS_OPTIONS = {"mois": "Par mois", "annee": "Par an"}
 COURBE_OPTIONS = {"flux": "Flux de la période", "cumul": "Cumul"}
 NO_OPERATION = "Aucune opération ne correspond à ces filtres."
 SYNTHETIC_BADGE = "Données simulées"
+#: Snapshots whose views each worker prepares ahead (`warm_up_views`): the weekly review's.
+WARM_SNAPSHOTS = 4
 
 
 # --- State shared by the callbacks -----------------------------------------------------------------
@@ -622,8 +625,19 @@ def _delta_parts(
 
 
 def cached_view(cur, view: Callable[..., go.Figure], filters: Filters) -> dict:
-    """`view(cur, filters)` as plotly JSON, cached per filters and requester's access (`cached_figure`)."""
-    return cached_figure(_view_figure, view, filters, _access(cur))
+    """`view(cur, filters)` as plotly JSON, cached per snapshots compared, other filters and requester's
+    access (`cached_figure`)."""
+    return cached_figure(_view_figure, view, view_filters(cur, filters), _access(cur))
+
+
+def view_filters(cur, filters: Filters) -> Filters:
+    """The filters with the snapshots named by their dates: "dernier" and the latest snapshot's date
+    (or "précédent" and the previous one's) draw the same views, so they share their cache entries."""
+    pair = _pair(cur, filters)
+    if pair is None:
+        return filters
+    reference = PREVIOUS_SNAPSHOT if pair.previous_as_of is None else pair.previous_as_of.isoformat()
+    return replace(filters, instantane=pair.current_as_of.isoformat(), reference=reference)
 
 
 def _view_figure(view: Callable[..., go.Figure], filters: Filters, _access_key: OperationsAccess) -> go.Figure:
@@ -720,7 +734,11 @@ def update_views(values: object):
     a property of a component of the layout (the header and key figures are data of `PlainElements`,
     the tables' head and rows data of `Table`): no new Dash component, so Dash does not walk the layout."""
     cur = db.cursor()
-    filters = _control_filters(cur, values)
+    return views(cur, _control_filters(cur, values))
+
+
+def views(cur, filters: Filters) -> tuple:
+    """The outputs of `update_views` for validated filters."""
     head, key_figures, deltas, delta_tab = deltas_views(cur, filters)
     report, report_tab = report_views(cur, filters)
     return (
@@ -734,6 +752,27 @@ def update_views(values: object):
         *sized(report),
         *parts(report_tab),
     )
+
+
+def warm_up_views(count: int = WARM_SNAPSHOTS) -> list[str]:
+    """Compute the page's views for each of the `count` latest snapshots (each against the one before
+    it, the other filters as the page opens), so that the weekly review's first pick of a recent
+    snapshot is answered from the caches: its views cost a quarter of a second at a million
+    operations. Runs within a request context (`app.warm_up`); the dates warmed, newest first."""
+    cur = db.cursor()
+    if not _available(cur) or not _access(cur).allowed:
+        return []
+    base = _filters(cur, {}, query=True)
+    dates = snapshot_dates()[:count]
+    for as_of in dates:
+        views(cur, replace(base, instantane=as_of))
+    return dates
+
+
+def snapshot_dates() -> list[str]:
+    """The as-of dates (ISO) of the snapshots the requester may see, newest first."""
+    choices = weekly_choices_for(WEEKLY_NAMES)
+    return [] if choices is None else list(choices.snapshots)
 
 
 dash.register_page(

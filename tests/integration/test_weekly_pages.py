@@ -131,3 +131,71 @@ def test_a_suivi_filter_change_answers_with_data_only(app_client):
     key_figures = "".join(element_text(e) for e in answer[ids.SUIVI_KPIS]["elements"])
     assert key_figures.count("pas de comparaison") == 4  # nothing to compare the older snapshot with
     assert answer[ids.SUIVI_DELTA_TABLE]["rows"] and answer[ids.SUIVI_REPORT_TABLE]["head"]
+
+
+def count_weekly_queries(monkeypatch) -> list[str]:
+    """The names of the weekly query functions the /suivi views call from now on."""
+    from dashboard.pages import suivi
+
+    calls: list[str] = []
+    for name in ("flows", "remaining", "lag_quantiles", "region_deltas", "report_comparison"):
+        original = getattr(suivi, name)
+
+        def counted(*args, _original=original, _name=name, **kwargs):
+            calls.append(_name)
+            return _original(*args, **kwargs)
+
+        counted.__qualname__, counted.__module__ = original.__qualname__, original.__module__  # same cache keys
+        monkeypatch.setattr(suivi, name, counted)
+    return calls
+
+
+def drop_caches() -> None:
+    from dashboard import db
+
+    handle = db._handle_for_thread()
+    handle.cache.clear()
+    handle.results.clear()
+
+
+def test_the_latest_snapshot_by_its_date_shares_the_views_of_dernier(app_client, monkeypatch):
+    """Picking the latest snapshot by its date (or the previous one as reference by its date) draws
+    the views of "dernier" / "précédent": the same cache entries, not computed again."""
+    from dashboard import db
+    from dashboard.pages import suivi
+
+    latest, previous = WEEKLY_AS_OF[1].isoformat(), WEEKLY_AS_OF[0].isoformat()
+    with app_client.application.test_request_context("/suivi"):
+        cur = db.cursor()
+        drop_caches()
+        calls = count_weekly_queries(monkeypatch)
+        default = suivi.cached_view(cur, suivi.flows_view, Filters())
+        assert calls == ["flows"]
+        assert suivi.cached_view(cur, suivi.flows_view, Filters(instantane=latest)) == default
+        assert suivi.cached_view(cur, suivi.flows_view, Filters(reference=previous)) == default
+        assert calls == ["flows"]
+        assert suivi.view_filters(cur, Filters()) == Filters(instantane=latest, reference=previous)
+        older = suivi.view_filters(cur, Filters(instantane=previous))
+        assert (older.instantane, older.reference) == (previous, "precedent")  # nothing before it
+        assert suivi.cached_view(cur, suivi.flows_view, Filters(instantane=previous)) != default
+        assert calls == ["flows", "flows"]
+
+
+def test_the_warm_up_prepares_the_views_of_the_recent_snapshots(app_client, monkeypatch):
+    """`app.warm_up` computes the /suivi views of the latest snapshots too: the weekly review's first
+    pick of one of them is answered from the caches, without a query."""
+    from dashboard import app as app_module
+    from dashboard import db
+    from dashboard.pages import suivi
+
+    with app_client.application.test_request_context("/suivi"):
+        drop_caches()
+    app_module.warm_up(app_client.application)
+    calls = count_weekly_queries(monkeypatch)
+    with app_client.application.test_request_context("/suivi"):
+        for as_of in WEEKLY_AS_OF:
+            suivi.views(db.cursor(), Filters(instantane=as_of.isoformat()))
+        assert calls == []
+        suivi.views(db.cursor(), Filters(instantane=WEEKLY_AS_OF[0].isoformat(), pas="annee"))
+        assert "flows" in calls  # a combination not prepared ahead is computed
+        assert suivi.warm_up_views(1) == [WEEKLY_AS_OF[1].isoformat()]
