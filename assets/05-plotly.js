@@ -43,6 +43,39 @@
             throw new Error("plotly.js did not define window.Plotly");
         }
         skipNoOpResizes(property.value);
+        skipUnchangedFigures(property.value);
+    }
+
+    /* A page's update callback answers every chart of the page, and dcc.Graph hands each new figure
+     * to Plotly.react, which redraws the whole chart (a new data array is new data to plotly.js) even
+     * when the figure is the one already drawn, e.g. the /suivi charts other than the flows one when
+     * "par an" is picked. The server sets `layout.datarevision` to a digest of each figure's content
+     * (components/chart_card.py `with_revision`): a figure that comes back with the revision and the
+     * config the chart was drawn with is not drawn again. Any other call goes through. */
+    function skipUnchangedFigures(Plotly) {
+        var react = Plotly && Plotly.react;
+        if (typeof react !== "function" || react.npnruSkipsUnchanged) {
+            return;
+        }
+        Plotly.react = function (gd, data, layout, config) {
+            var node = typeof gd === "string" ? document.getElementById(gd) : gd;
+            var figure = data && typeof data === "object" && !Array.isArray(data)
+                ? data
+                : { data: data, layout: layout, config: config };
+            var revision = figure.layout && figure.layout.datarevision;
+            var key = typeof revision === "string" && revision
+                ? revision + " " + JSON.stringify(figure.config || null)
+                : null;
+            var frames = figure.frames && figure.frames.length;
+            if (key && !frames && node && node._fullLayout && node.npnruFigureKey === key) {
+                return Promise.resolve(node);
+            }
+            if (node) {
+                node.npnruFigureKey = frames ? null : key;
+            }
+            return react.apply(this, arguments);
+        };
+        Plotly.react.npnruSkipsUnchanged = true;
     }
 
     /* dcc.Graph asks plotly.js to resize a chart after its first draw and whenever its box changes

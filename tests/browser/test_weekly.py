@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -154,4 +155,51 @@ def test_bw004_choosing_a_snapshot_rewrites_the_header_key_figures_and_tables(br
             )
         )
     )
+    assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
+
+
+COUNT_DRAWS_JS = """
+window.npnruDraws = {};
+for (const p of document.querySelectorAll('.dash-graph .js-plotly-plot')) {
+  const id = p.closest('.dash-graph').id;
+  window.npnruDraws[id] = 0;
+  if (!p.npnruCounted) {
+    p.npnruCounted = true;
+    p.on('plotly_afterplot', () => { window.npnruDraws[id] = (window.npnruDraws[id] || 0) + 1; });
+  }
+}
+"""
+
+
+def test_bw005_a_change_redraws_only_the_charts_it_changes(browser, weekly_server):
+    """ "Par an" changes the flows chart only: the page's answer carries the five figures, and the four
+    that come back as they were (same `datarevision`) are not drawn again. Picking another snapshot
+    then redraws every chart."""
+    browser.get(weekly_server + "/suivi")
+    wait_for_charts(browser)
+    charts = [ids.chart(f"suivi-{name}") for name in ("evolutions", "flux", "reste", "delais", "bilan-extraction")]
+    revisions = (
+        "return arguments[0].map(id => document.getElementById(id).querySelector('.js-plotly-plot')"
+        ".layout.datarevision);"
+    )
+    before = browser.execute_script(revisions, charts)
+    assert all(before) and len(set(before)) == 5
+    browser.execute_script(COUNT_DRAWS_JS)
+    set_props = "window.dash_clientside.set_props(arguments[0], {value: arguments[1]})"
+    browser.execute_script(set_props, ids.filter_control("pas"), "annee")
+    WebDriverWait(browser, 10).until(lambda d: d.execute_script("return window.npnruDraws[arguments[0]]", charts[1]))
+    wait_for_charts(browser)
+    time.sleep(0.5)  # anything else drawn by now would show
+    draws = browser.execute_script("return window.npnruDraws")
+    assert draws == {charts[0]: 0, charts[1]: 1, charts[2]: 0, charts[3]: 0, charts[4]: 0}
+    after = browser.execute_script(revisions, charts)
+    assert after[1] != before[1] and [a for i, a in enumerate(after) if i != 1] == [
+        b for i, b in enumerate(before) if i != 1
+    ]
+    titles = "return arguments[0].map(id => document.getElementById(id).querySelector('.main-svg .gtitle') !== null);"
+    assert all(browser.execute_script(titles, charts))  # the charts left alone are still drawn
+    browser.execute_script(COUNT_DRAWS_JS)
+    browser.execute_script(set_props, ids.filter_control("instantane"), "2025-01-07")
+    WebDriverWait(browser, 10).until(lambda d: all(d.execute_script("return Object.values(window.npnruDraws)")))
+    assert set(browser.execute_script(revisions, charts)).isdisjoint(after)
     assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []

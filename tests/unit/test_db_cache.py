@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 from pathlib import Path
@@ -12,7 +13,7 @@ import plotly.graph_objects as go
 import pytest
 
 from dashboard import db
-from dashboard.components.chart_card import cached_figure, sized
+from dashboard.components.chart_card import cached_figure, sized, with_revision
 from dashboard.queries.common import region_key_figures, section_codes, source_info
 from dashboard.queries.region import region_header
 
@@ -128,3 +129,18 @@ def test_a_figure_is_built_once_per_arguments_and_given_as_json(report):
     cached_figure(counted_bars, "B")
     assert CALLS == [("figure", "A"), ("figure", "B")]
     assert sized(again)[1] == {"height": "300px"}
+
+
+def test_a_figure_carries_a_revision_of_its_content(report):
+    """`layout.datarevision` is a digest of the figure: the same for the same content, another for
+    other data or another title. The browser redraws a chart only when it changes (assets/05-plotly.js)."""
+    a, b = cached_figure(counted_bars, "A"), cached_figure(counted_bars, "B")
+    assert a["layout"]["datarevision"] != b["layout"]["datarevision"]
+    rebuilt = with_revision(go.Figure(a).to_plotly_json())
+    assert rebuilt["layout"]["datarevision"] == a["layout"]["datarevision"]
+    moved = copy.deepcopy(a)
+    moved["data"][0]["x"] = [v + 1 for v in moved["data"][0]["x"]]
+    assert with_revision(moved)["layout"]["datarevision"] != a["layout"]["datarevision"]
+    titled = copy.deepcopy(a)
+    titled["layout"]["title"]["text"] = "B"
+    assert with_revision(titled)["layout"]["datarevision"] != a["layout"]["datarevision"]
