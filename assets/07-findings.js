@@ -4,10 +4,11 @@
  *
  * Props: `items` (the collapsed findings: {id, badge, color, background, territory, measure, period,
  * rule, values}), `details` ({finding id: {stats: [[label, value]], message, description, facts:
- * [{role, territory, value, quote, section, selected}]}}, filled by a callback), `active_item` (the
+ * [{role, territory, code, value, quote, section}]}}, filled by a callback), `active_item` (the
  * ids of the opened findings), `pending` (the opened ones without details yet: what the callback is
- * asked for), `loading_text`, `empty_text` (shown in a light alert when there is no item),
- * `className`, `id`. Text only: React escapes it. */
+ * asked for), `highlight` (territory codes whose facts stand out: the selected ones), `loading_text`,
+ * `empty_text` (shown in a light alert when there is no item), `className`, `id`. Text only: React
+ * escapes it. */
 (function () {
     var h = window.React.createElement;
 
@@ -42,12 +43,13 @@
         ];
     }
 
-    function factsTable(facts) {
+    function factsTable(facts, highlight) {
         var rows = list(facts).map(function (fact, index) {
             fact = fact || {};
+            var selected = typeof fact.code === "string" && highlight.indexOf(fact.code) >= 0;
             return h(
                 "tr",
-                { key: index, className: fact.selected === true ? "finding-fact-selected" : undefined },
+                { key: index, className: selected ? "finding-fact-selected" : undefined },
                 h("td", { className: "text-nowrap text-muted" }, text(fact.role)),
                 h("td", { className: "text-nowrap" }, text(fact.territory)),
                 h("td", { className: "text-end text-nowrap fw-semibold" }, text(fact.value)),
@@ -82,7 +84,7 @@
         );
     }
 
-    function body(detail, loadingText) {
+    function body(detail, loadingText, highlight) {
         if (!detail || typeof detail !== "object") {
             return h("div", { className: "finding-detail" }, h("div", { className: "small text-muted" }, text(loadingText)));
         }
@@ -101,7 +103,7 @@
             h("div", { className: "d-flex flex-wrap gap-4 mb-2" }, stats),
             h("p", { className: "mb-1" }, text(detail.message)),
             h("p", { className: "small text-muted mb-2" }, text(detail.description)),
-            factsTable(detail.facts)
+            factsTable(detail.facts, highlight)
         );
     }
 
@@ -109,6 +111,7 @@
         var items = list(props.items);
         var active = list(props.active_item);
         var details = props.details && typeof props.details === "object" ? props.details : {};
+        var highlight = list(props.highlight).filter(function (code) { return typeof code === "string"; });
 
         function toggle(id) {
             var opened = active.indexOf(id) >= 0
@@ -147,7 +150,7 @@
                     ? h(
                           "div",
                           { className: "accordion-collapse collapse show" },
-                          h("div", { className: "accordion-body" }, body(details[id], props.loading_text))
+                          h("div", { className: "accordion-body" }, body(details[id], props.loading_text, highlight))
                       )
                     : null
             );

@@ -4,8 +4,11 @@ Built of `dbc.Accordion` items, the list cost about ten Dash components per find
 re-rendered each of them (with its wrapper) whenever anything on the page changed: a third of a
 second of the browser's time at each filter change on /qualite. This component receives the findings
 as JSON: `items` (collapsed), `details` of the opened ones (filled by a callback, see
-`pages.qualite.show_details`), `active_item` (the opened ids) and `pending` (the opened ones whose
-details the browser asks for). Text only: React escapes it.
+`pages.qualite.show_details`), `active_item` (the opened ids), `pending` (the opened ones whose
+details the browser asks for) and `highlight` (the territory codes whose facts stand out in the
+details: the selected territories). The details do not depend on the filters, so a filter change
+sets `items`, `active_item` and `highlight` and the details already sent stay. Text only: React
+escapes it.
 """
 
 from __future__ import annotations
@@ -42,12 +45,10 @@ def finding_entry(
     }
 
 
-def fact_row(role: str, territory: str, value: str, quote: str, section: str, *, selected: bool = False) -> Detail:
-    """One fact behind a finding: its role, territory, printed value, quote and report section."""
-    row: Detail = {"role": role, "territory": territory, "value": value, "quote": quote, "section": section}
-    if selected:
-        row["selected"] = True
-    return row
+def fact_row(role: str, territory: str, value: str, quote: str, section: str, *, code: str) -> Detail:
+    """One fact behind a finding: its role, territory (name, and `code` for `highlight`), printed
+    value, quote and report section."""
+    return {"role": role, "territory": territory, "code": code, "value": value, "quote": quote, "section": section}
 
 
 def finding_detail(stats: list[tuple[str, str]], message: str, description: str, facts: list[Detail]) -> Detail:
@@ -67,6 +68,7 @@ class FindingsList(Component):
         details: dict[str, Detail] | None = None,
         active_item: list[str] | None = None,
         pending: list[str] | None = None,
+        highlight: list[str] | None = None,
         loading_text: str | None = None,
         empty_text: str | None = None,
         className: str | None = None,
@@ -80,6 +82,7 @@ class FindingsList(Component):
             "details",
             "active_item",
             "pending",
+            "highlight",
             "loading_text",
             "empty_text",
         ]
@@ -93,6 +96,7 @@ class FindingsList(Component):
             "details": details,
             "active_item": active_item,
             "pending": pending,
+            "highlight": highlight,
             "loading_text": loading_text,
             "empty_text": empty_text,
         }

@@ -8,7 +8,7 @@ import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
 import plotly.graph_objects as go
-from dash import Input, Output, Patch, State, callback, dcc, html
+from dash import Input, Output, Patch, callback, dcc, html
 from dash.exceptions import PreventUpdate
 
 from .. import db, ids
@@ -19,7 +19,7 @@ from ..components.plain_elements import Element, PlainElements, element
 from ..exports import register_export
 from ..figures.bars import Series, region_bars
 from ..figures.theme import OKABE_ITO, empty_figure
-from ..filters import Filters, from_query, from_store
+from ..filters import Filters, from_query
 from ..formatting import format_period, format_value, printed_fact
 from ..on_filters import control_values, filters_callback, page_filters
 from ..queries.common import section_codes, territories
@@ -78,9 +78,9 @@ def finding_item(row: dict) -> Item:
     )
 
 
-def finding_details(row: dict, facts: list[dict], highlight: tuple[str, ...] = ()) -> Detail:
-    """The body of a finding: expected, actual, gap, rule, explanation and the facts with their quotes;
-    the facts of the selected territories (`highlight`) stand out."""
+def finding_details(row: dict, facts: list[dict]) -> Detail:
+    """The body of a finding: expected, actual, gap, rule, explanation and the facts with their quotes
+    and territory codes (the list's `highlight` makes the selected territories' facts stand out)."""
     return finding_detail(
         [
             ("Attendu", _number(row["expected"], row["unit"])),
@@ -97,22 +97,28 @@ def finding_details(row: dict, facts: list[dict], highlight: tuple[str, ...] = (
                 printed_fact(f),
                 f["quote"],
                 f["section_title"],
-                selected=f["territory_code"] in highlight,
+                code=f["territory_code"],
             )
             for f in facts
         ],
     )
 
 
-def findings_list(findings_df: pd.DataFrame, empty: str = "Aucune incohérence pour ces filtres.") -> FindingsList:
+def findings_list(
+    findings_df: pd.DataFrame,
+    empty: str = "Aucune incohérence pour ces filtres.",
+    highlight: tuple[str, ...] = (),
+) -> FindingsList:
     """The findings, collapsed; the details of each are sent when it is first opened (the facts and
-    quotes of every finding would weigh ~250 KB on the page). `empty` is shown when there is none."""
+    quotes of every finding would weigh ~250 KB on the page). `empty` is shown when there is none;
+    the facts of the `highlight` territories stand out."""
     return FindingsList(
         id=FINDINGS_LIST,
         items=[finding_item(row) for row in findings_df.to_dict("records")],
         details={},
         active_item=[],
         pending=[],
+        highlight=list(highlight),
         loading_text=LOADING_TEXT,
         empty_text=empty,
     )
@@ -187,9 +193,11 @@ def _with_drom(regions: tuple[str, ...]) -> tuple[str, ...]:
     return (*regions, *frame.loc[frame["parent_code"].isin(regions) & (frame["kind"] == "drom"), "code"])
 
 
-def _list(data: pd.DataFrame, severite_raw: object) -> FindingsList:
+def _list(data: pd.DataFrame, filters: Filters, severite_raw: object) -> FindingsList:
     return findings_list(
-        data, empty=NONE_TICKED if _none_ticked(severite_raw) else "Aucune incohérence pour ces filtres."
+        data,
+        empty=NONE_TICKED if _none_ticked(severite_raw) else "Aucune incohérence pour ces filtres.",
+        highlight=_with_drom(filters.regions),
     )
 
 
@@ -336,12 +344,13 @@ def findings_views(
     names = {r.code: r.name for r in db.cached(territories).itertuples()}
     figure = cached_figure(findings_figure, filters, _none_ticked(severite_raw))
     count = _count_text(data, filters, names)
-    return summary(data, len(db.cached(findings))), figure, rules_card(data), count, _list(data, severite_raw)
+    return summary(data, len(db.cached(findings))), figure, rules_card(data), count, _list(data, filters, severite_raw)
 
 
-#: What a filter change sets on the list of findings: new items, all collapsed, no details (their
-#: facts stand out by the selected territories, so they are asked for again when opened).
-LIST_PROPS = ("items", "active_item", "pending", "details", "empty_text")
+#: What a filter change sets on the list of findings: new items, all collapsed, the territories
+#: whose facts stand out. The details already sent stay (they do not depend on the filters), and
+#: `pending` too: setting it would make Dash ask `show_details` for nothing.
+LIST_PROPS = ("items", "active_item", "highlight", "empty_text")
 
 
 @filters_callback(
@@ -350,7 +359,7 @@ LIST_PROPS = ("items", "active_item", "pending", "details", "empty_text")
     Output(ids.chart(CHART), "style"),
     Output(ids.FINDINGS_RULES, "elements"),
     Output(ids.FINDINGS_COUNT, "elements"),
-    *(Output(FINDINGS_LIST, prop, allow_duplicate=prop == "details") for prop in LIST_PROPS),
+    *(Output(FINDINGS_LIST, prop) for prop in LIST_PROPS),
 )
 def update_views(values: object):
     """Every view of the page for the new filters, in one request (see `on_filters`): properties of
@@ -367,10 +376,9 @@ def _all_finding_facts(cur) -> pd.DataFrame:
 @callback(
     Output(FINDINGS_LIST, "details"),
     Input(FINDINGS_LIST, "pending"),
-    State(ids.FILTERS, "data"),
     prevent_initial_call=True,
 )
-def show_details(pending: object, store: object):
+def show_details(pending: object):
     """Add the details of the findings opened for the first time (`pending`) to the list.
 
     Every input comes from the browser: only the findings of the database are rendered, at most
@@ -382,11 +390,10 @@ def show_details(pending: object, store: object):
     if not wanted:
         raise PreventUpdate
     facts = db.cached(_all_finding_facts)
-    highlight = _with_drom(from_store(store, db.cached(section_codes)).regions)
     details = Patch()
     for finding_id in wanted:
         rows = facts[facts["finding_id"] == finding_id].to_dict("records")
-        details[finding_id] = finding_details(known.loc[finding_id].to_dict(), rows, highlight)
+        details[finding_id] = finding_details(known.loc[finding_id].to_dict(), rows)
     return details
 
 

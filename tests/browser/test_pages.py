@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
@@ -198,6 +200,8 @@ def test_b007_a_finding_shows_its_quotes_when_opened_also_after_a_filter_change(
     choose_option(browser, ids.filter_control("regions"), "OM")
     WebDriverWait(browser, 10).until(lambda d: "regions=OM" in d.current_url)
     WebDriverWait(browser, 10).until(lambda d: "Outre-Mer" in d.find_element(By.ID, ids.FINDINGS_COUNT).text)
+    time.sleep(0.5)  # a request for the list's details would have left by now
+    assert browser.execute_script(updates) == sent + 1  # the page's update only
     body = open_finding(browser, 0)
     assert body.find_elements(By.CSS_SELECTOR, "tr.finding-fact-selected")  # the selected territory's facts stand out
 

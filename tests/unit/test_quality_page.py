@@ -10,8 +10,7 @@ import duckdb
 import pytest
 from plotly.io.json import to_json_plotly
 
-from dashboard import ids
-from dashboard.filters import Filters
+from dashboard.queries.common import territories
 from dashboard.queries.quality import finding_facts, findings
 
 from ..controls import with_controls
@@ -40,13 +39,12 @@ def client(page):
     return server.test_client()
 
 
-def details_request(client, page, pending: object, regions: tuple[str, ...] = ("OM",)) -> dict:
+def details_request(client, page, pending: object) -> dict:
     """The body the browser posts when findings without details are opened (`pending`)."""
     return {
         "output": f"{page.FINDINGS_LIST}.details",
         "outputs": {"id": page.FINDINGS_LIST, "property": "details"},
         "inputs": [{"id": page.FINDINGS_LIST, "property": "pending", "value": pending}],
-        "state": [{"id": ids.FILTERS, "property": "data", "value": {**Filters(regions=regions).to_store()}}],
         "changedPropIds": [f"{page.FINDINGS_LIST}.pending"],
     }
 
@@ -86,14 +84,18 @@ def test_opening_a_finding_sends_its_facts_and_quotes_only(page, client, cur):
 
 
 def test_the_facts_of_the_selected_territories_stand_out(page, client, cur):
+    """The details give each fact its territory's code, the same whatever the filters; the list's
+    `highlight` (the selected sections and their DROM) makes those facts stand out in the browser."""
     every = findings(cur)
     facts = finding_facts(cur, list(every["finding_id"]))
     finding_id = facts.loc[facts["territory_code"] == "OM", "finding_id"].iloc[0]
-    for regions, expected in ((("OM",), True), ((), False)):
-        body = details_request(client, page, [finding_id], regions)
-        added = added_details(client.post("/_dash-update-component", json=body))
-        marked = [f.get("selected", False) for f in added[finding_id]["facts"]]
-        assert any(marked) is expected
+    added = added_details(client.post("/_dash-update-component", json=details_request(client, page, [finding_id])))
+    expected = list(facts.loc[facts["finding_id"] == finding_id, "territory_code"])
+    assert [f["code"] for f in added[finding_id]["facts"]] == expected
+    highlight = list_props(page, {"regions": ["OM"]})["highlight"]
+    drom = territories(cur).query("kind == 'drom' and parent_code == 'OM'")["code"]
+    assert highlight[0] == "OM" and sorted(highlight[1:]) == sorted(drom) and len(drom) == 5
+    assert list_props(page, {"regions": []})["highlight"] == []
 
 
 def test_only_known_findings_are_rendered_and_at_most_max_pending(page, client, cur):
@@ -112,11 +114,13 @@ def list_props(page, controls: dict[str, object]) -> dict[str, object]:
     return dict(zip(page.LIST_PROPS, answer[-len(page.LIST_PROPS) :], strict=True))
 
 
-def test_a_filter_change_redraws_the_list_collapsed_without_details(page):
+def test_a_filter_change_redraws_the_list_collapsed_keeping_the_details(page):
+    """A filter change sets the items (collapsed) and the highlighted territories only: the details
+    already sent stay, and `pending` is left alone (setting it fired a request for nothing)."""
     listed = list_props(page, {"regions": ["OM"], "severite": ["high"]})
     badges = {item["badge"] for item in listed["items"]}
     assert badges == {"Élevée"}
-    assert listed["active_item"] == [] and listed["pending"] == [] and listed["details"] == {}
+    assert listed["active_item"] == [] and set(listed) == {"items", "active_item", "highlight", "empty_text"}
     none = list_props(page, {"regions": ["OM"], "severite": []})
     assert none["items"] == [] and none["empty_text"] == page.NONE_TICKED
 
