@@ -396,7 +396,7 @@ def real_change(
     date instead of "latest"): measuring it would time no redraw. On a page with charts, up to
     `tries` values are tried in order; if none redraws, the first is kept.
     """
-    first = steps = change(transport, loaded, control, deps)[1]
+    first = change(transport, loaded, control, deps)[1]
     if any(p.get("figure") is not None for _, p in loaded.items):
         for value in (control.new, *control.others)[:tries]:
             candidate = replace(control, new=value, others=())
