@@ -49,9 +49,11 @@
     /* A page's update callback answers every chart of the page, and dcc.Graph hands each new figure
      * to Plotly.react, which redraws the whole chart (a new data array is new data to plotly.js) even
      * when the figure is the one already drawn, e.g. the /suivi charts other than the flows one when
-     * "par an" is picked. The server sets `layout.datarevision` to a digest of each figure's content
-     * (components/chart_card.py `with_revision`): a figure that comes back with the revision and the
-     * config the chart was drawn with is not drawn again. Any other call goes through. */
+     * "par an" is picked. A figure the server marked with a revision (`layout.datarevision`, a
+     * digest of its content: components/chart_card.py `with_revision`) that is, in full, the one the
+     * chart was last drawn from (data, layout and config, compared as JSON before plotly.js sees
+     * them) is not drawn again. Anything else goes through: a figure changed in the browser keeps
+     * its revision (presentation mode resizes charts through their figure), and is drawn. */
     function skipUnchangedFigures(Plotly) {
         var react = Plotly && Plotly.react;
         if (typeof react !== "function" || react.npnruSkipsUnchanged) {
@@ -63,15 +65,20 @@
                 ? data
                 : { data: data, layout: layout, config: config };
             var revision = figure.layout && figure.layout.datarevision;
-            var key = typeof revision === "string" && revision
-                ? revision + " " + JSON.stringify(figure.config || null)
-                : null;
             var frames = figure.frames && figure.frames.length;
-            if (key && !frames && node && node._fullLayout && node.npnruFigureKey === key) {
+            var drawn = null;
+            if (typeof revision === "string" && revision && !frames) {
+                try {
+                    drawn = JSON.stringify([figure.data, figure.layout, figure.config || null]);
+                } catch (error) {
+                    drawn = null; // not JSON (a cycle): always drawn
+                }
+            }
+            if (drawn !== null && node && node._fullLayout && node.npnruDrawnFigure === drawn) {
                 return Promise.resolve(node);
             }
             if (node) {
-                node.npnruFigureKey = frames ? null : key;
+                node.npnruDrawnFigure = drawn;
             }
             return react.apply(this, arguments);
         };

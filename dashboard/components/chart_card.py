@@ -51,9 +51,9 @@ def with_revision(figure: dict) -> dict:
     """Plotly JSON with `layout.datarevision` set to a digest of its content.
 
     plotly.js takes a new `datarevision` to mean new data, and the browser (`assets/05-plotly.js`)
-    does not redraw a chart whose figure comes back with the revision it shows: a filter change that
-    leaves a chart as it was (on /suivi, "par an" redraws the flows chart only) costs that chart no
-    drawing (15 to 30 ms of plotly.js each on this machine)."""
+    does not redraw a chart whose revisioned figure comes back exactly as it was drawn: a filter
+    change that leaves a chart as it was (on /suivi, "par an" redraws the flows chart only) costs
+    that chart no drawing (15 to 30 ms of plotly.js each on this machine)."""
     layout = dict(figure.get("layout") or {})
     layout.pop("datarevision", None)
     content = json.dumps({**figure, "layout": layout}, cls=PlotlyJSONEncoder, sort_keys=True)

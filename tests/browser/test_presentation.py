@@ -52,6 +52,13 @@ def test_b101_presentation_mode_hides_controls_and_fits_charts_to_16_9(presentat
     assert displayed(browser, ".filter-bar") == [False]
     assert not any(displayed(browser, ".chart-actions"))
     assert not any(displayed(browser, ".deck-exporter"))
+    # Each chart is drawn from its fitted figure (title and legend moved for the new height), not
+    # only stretched to its box: the figure changed in the browser keeps its server revision.
+    fitted = browser.execute_script(
+        "return Array.from(document.querySelectorAll('.chart-card .js-plotly-plot'))"
+        ".map(p => [p._fullLayout.meta && p._fullLayout.meta.npnruSize, p._fullLayout.width, p._fullLayout.height])"
+    )
+    assert fitted and all(size == f"{w}x{h}" for size, w, h in fitted)
     size = browser.execute_script("return parseFloat(getComputedStyle(document.querySelector('.page h1')).fontSize)")
     assert size > 30  # enlarged (h3: 1.75rem = 28 px)
     screenshot(browser, "presentation-vue-ensemble")
