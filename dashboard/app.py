@@ -64,6 +64,29 @@ def plotly_bundle() -> str | None:
     return path if (REPO_DIR / "assets" / path).is_file() else None
 
 
+#: Dash's script tag for the Babel polyfill (`dash/deps/polyfill@<version>.min.js`).
+_POLYFILL_TAG = re.compile(r'<script src="[^"]*/dash/deps/polyfill@[^"]*"></script>\s*')
+
+
+def without_polyfill(scripts: str) -> str:
+    """Dash's script tags without the Babel polyfill's."""
+    return _POLYFILL_TAG.sub("", scripts)
+
+
+class NpnruDash(Dash):
+    """Dash whose index page does not load the Babel polyfill (core-js 2 and regenerator-runtime,
+    99 KB). Current Chrome, Edge and Firefox have every feature core-js adds, and leaving it out
+    takes 80-150 ms off each first page load (1M operations, A/B in headless Chromium: /prets cold
+    p50 1.90 -> 1.75 s); it also replaced `trim`, `parseInt` and `parseFloat` with slower versions
+    that plotly.js calls at every attribute it reads. Dash's own bundles still call the global
+    `regeneratorRuntime` (their lazily loaded components): `assets/00-regenerator-runtime-0.13.11.js`
+    (npm `regenerator-runtime@0.13.11`, MIT) defines it, ahead of them."""
+
+    def interpolate_index(self, **kwargs: object) -> str:
+        kwargs["scripts"] = without_polyfill(str(kwargs.get("scripts", "")))
+        return super().interpolate_index(**kwargs)
+
+
 def _preload_plotly(app: Dash) -> None:
     """Have the index page fetch the partial plotly.js bundle along with Dash's own scripts.
 
@@ -126,7 +149,7 @@ def create_app() -> Dash:
         # A readable message instead of a traceback; gunicorn stops ("Worker failed to boot").
         print(f"Le tableau de bord ne peut pas démarrer. {exc}", file=sys.stderr)
         raise SystemExit(3) from None
-    app = Dash(
+    app = NpnruDash(
         __name__,
         use_pages=True,
         pages_folder="",

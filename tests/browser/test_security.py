@@ -76,8 +76,10 @@ def test_s003_rejected_filter_values_show_in_an_alert(watched_browser, live_serv
 
 
 def test_s004_trim_and_parse_functions_are_the_browsers_own_without_a_csp_violation(watched_browser, live_server):
-    """assets/00-native-builtins.js puts the native trim, parseInt and parseFloat back in place of
-    core-js's (a tenth of plotly.js's drawing time); U+180E is no white space for the native ones."""
+    """Without Dash's polyfill (`app.NpnruDash`), trim, parseInt and parseFloat are the browser's own,
+    not core-js's (a tenth of plotly.js's drawing time): U+180E is no white space for the native
+    ones. The vendored regenerator-runtime defines the global Dash's bundles call, and the lazily
+    loaded components (the dropdowns, the graphs) work."""
     watched_browser.get(live_server + "/prets")
     assert wait_for_charts(watched_browser) >= 1
     native = watched_browser.execute_script(
@@ -87,6 +89,11 @@ def test_s004_trim_and_parse_functions_are_the_browsers_own_without_a_csp_violat
         "        isNaN(parseFloat(s + '1.5')), isNaN(Number.parseFloat(s + '1.5')), parseFloat(' 1.5') === 1.5]"
     )
     assert native == [True] * 9
+    assert watched_browser.execute_script(
+        "return typeof regeneratorRuntime.mark === 'function' && typeof window.core === 'undefined'"
+        " && !performance.getEntriesByType('resource').some(r => r.name.includes('polyfill'))"
+        " && document.querySelectorAll('.dash-dropdown').length > 0"
+    )
     assert watched_browser.execute_script("return document.querySelectorAll('iframe').length") == 0
     assert watched_browser.execute_script("return window.__cspViolations") == []
 

@@ -108,3 +108,17 @@ def test_the_loader_reads_the_preload_link_and_falls_back_to_the_full_bundle(app
     assert f'getElementById("{app_module.PLOTLY_PRELOAD_ID}")' in script
     assert "window._dashPlotlyJSURL" in script  # the full bundle when the partial one fails
     assert 'defineProperty(window, "Plotly"' in script
+
+
+def test_the_index_loads_no_polyfill_but_the_regenerator_runtime_first(client, app_module):
+    """Dash's Babel polyfill is left out of the index page; the `regeneratorRuntime` that Dash's
+    bundles call comes from the vendored regenerator-runtime, which runs before them."""
+    html = client.get("/").get_data(as_text=True)
+    scripts = re.findall(r'<script src="([^"]+)"', html)
+    assert scripts and not [s for s in scripts if "polyfill" in s]
+    runtime = next(i for i, s in enumerate(scripts) if "00-regenerator-runtime-0.13.11.js" in s)
+    renderer = next(i for i, s in enumerate(scripts) if "dash_renderer" in s)
+    assert runtime < renderer and any("deps/react@" in s for s in scripts)
+    tag = '<script src="/_dash-component-suites/dash/deps/polyfill@7.v4_4_1m1.12.1.min.js"></script>\n'
+    tag += '<script src="a.js">'
+    assert app_module.without_polyfill(tag) == '<script src="a.js">'
