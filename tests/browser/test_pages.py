@@ -121,6 +121,8 @@ def test_b004_map_click_selects_a_region_and_the_other_views_follow(browser, liv
     screenshot(browser, "carte-selection")
     browser.find_element(By.ID, ids.nav_link("prets")).click()
     WebDriverWait(browser, 10).until(lambda d: "/prets?regions=75" in d.current_url)
+    # The address changes at the click, before the page arrives: wait for the page's own chart.
+    WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.ID, ids.chart("prets-territoires")))
     wait_for_charts(browser)
     assert chart_categories(browser) == ["Nouvelle-Aquitaine"]
 
@@ -258,9 +260,10 @@ def test_b011_the_map_panel_links_open_a_page_without_reloading(browser, live_se
     browser.execute_script("window.__samePage = true;")
     browser.find_element(By.CSS_SELECTOR, f"#{ids.MAP_SELECTION} a[href='/region/84']").click()
     WebDriverWait(browser, 10).until(lambda d: d.current_url == live_server + "/region/84")
+    # The address changes at the click, before the page arrives: wait for the page itself.
+    WebDriverWait(browser, 10).until(lambda d: "Auvergne-Rhône-Alpes" in d.find_element(By.TAG_NAME, "h1").text)
     wait_for_charts(browser)
     assert browser.execute_script("return window.__samePage === true;")  # no reload
-    assert "Auvergne-Rhône-Alpes" in browser.find_element(By.TAG_NAME, "h1").text
 
 
 def test_b012_the_quality_page_follows_its_filters_in_place(browser, live_server):
