@@ -261,7 +261,8 @@ def test_b011_the_map_panel_links_open_a_page_without_reloading(browser, live_se
     browser.find_element(By.CSS_SELECTOR, f"#{ids.MAP_SELECTION} a[href='/region/84']").click()
     WebDriverWait(browser, 10).until(lambda d: d.current_url == live_server + "/region/84")
     # The address changes at the click, before the page arrives: wait for the page itself.
-    WebDriverWait(browser, 10).until(lambda d: "Auvergne-Rhône-Alpes" in d.find_element(By.TAG_NAME, "h1").text)
+    heading = "const h = document.querySelector('h1'); return h ? h.textContent : '';"
+    WebDriverWait(browser, 10).until(lambda d: "Auvergne-Rhône-Alpes" in d.execute_script(heading))
     wait_for_charts(browser)
     assert browser.execute_script("return window.__samePage === true;")  # no reload
 
