@@ -24,8 +24,9 @@ accesslog = "-"
 def post_worker_init(worker):
     """Fill the worker's caches before it accepts requests (dashboard/app.py `warm_up`): the first
     user after a (re)start does not wait for them. A failure is logged, the worker serves anyway.
-    They are filled again in the background whenever an import or a rebuild replaces a database
-    file (`keep_warm`).
+    With authentication on, the regional users' views are prepared right after, in the background
+    (`warm_up_plan`). They are filled again in the background whenever an import or a rebuild
+    replaces a database file (`keep_warm`).
 
     Then every object alive (the app, its modules, the cached results) is moved out of the garbage
     collector's sight (`gc.freeze`): its full collections, which walked them all, no longer stall
@@ -34,10 +35,12 @@ def post_worker_init(worker):
     import time
 
     start = time.perf_counter()
+    later = []
     try:
-        from dashboard.app import warm_up
+        from dashboard.app import warm_up, warm_up_plan
 
-        warm_up(worker.wsgi)
+        now, later = warm_up_plan()
+        warm_up(worker.wsgi, now)
     except Exception:  # any failure: serve with cold caches rather than not at all
         worker.log.exception("cache warm-up failed; the worker serves with empty caches")
     else:
@@ -46,4 +49,4 @@ def post_worker_init(worker):
     gc.freeze()
     from dashboard.app import keep_warm
 
-    keep_warm(worker.wsgi, worker.log)
+    keep_warm(worker.wsgi, worker.log, first=later)

@@ -7,6 +7,7 @@ import re
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from typing import Protocol
 
 import dash
@@ -186,30 +187,44 @@ def create_app() -> Dash:
     return app
 
 
-def warm_up(flask_app: Flask) -> None:
+def warm_up(flask_app: Flask, users: Sequence[auth.User | None] | None = None) -> None:
     """Fill this process's caches (db.cached) before its first request: every page's layout for the
     default filters (one instance of each path template), and the views a page module prepares ahead
-    in its `warm_up_views()` (the /suivi views of the recent snapshots), as an anonymous request,
-    which sees no operational data when authentication is on. Called by gunicorn's `post_worker_init`.
+    in its `warm_up_views()` (the /suivi views of the recent snapshots).
+
+    Runs as each of `users` in turn, None standing for an anonymous request; by default the anonymous
+    request and, with authentication on, one user of each operational-data access of the users file
+    (`auth.warm_up_users`): the operational views are cached per access, and an anonymous request
+    sees none of them when authentication is on. Called by gunicorn's `post_worker_init`.
 
     The caches follow the database files: after an import or a rebuild, the first request of each
     view computes its results again.
     """
     codes = section_codes(db.cursor())
-    for page in dash.page_registry.values():
-        path, arguments = page["path"], {}
-        template = page.get("path_template")
-        if template:
-            names = re.findall(r"<(\w+)>", template)
-            if len(names) != 1 or not codes:
-                continue
-            path, arguments = template.replace(f"<{names[0]}>", codes[0]), {names[0]: codes[0]}
-        with flask_app.test_request_context(path, environ_base={"npnru.warmup": True}):
-            auth.authenticate()
-            page["layout"](**arguments)
-            ahead = getattr(sys.modules.get(page["module"]), "warm_up_views", None)
-            if ahead is not None:
-                ahead()
+    for user in [None, *auth.warm_up_users()] if users is None else users:
+        for page in dash.page_registry.values():
+            path, arguments = page["path"], {}
+            template = page.get("path_template")
+            if template:
+                names = re.findall(r"<(\w+)>", template)
+                if len(names) != 1 or not codes:
+                    continue
+                path, arguments = template.replace(f"<{names[0]}>", codes[0]), {names[0]: codes[0]}
+            with flask_app.test_request_context(path, environ_base={"npnru.warmup": True}):
+                auth.authenticate()
+                auth.act_as(user)
+                page["layout"](**arguments)
+                ahead = getattr(sys.modules.get(page["module"]), "warm_up_views", None)
+                if ahead is not None:
+                    ahead()
+
+
+def warm_up_plan() -> tuple[list[auth.User | None], list[auth.User | None]]:
+    """Who `post_worker_init` warms up as before the worker accepts requests (the anonymous request
+    and the national access: the programme team's weekly review), and who right after, in the
+    background (`keep_warm`: the regional accesses, so that a worker's start does not wait for all)."""
+    users = auth.warm_up_users()
+    return [None, *(u for u in users if u.allowed_regions is None)], [u for u in users if u.allowed_regions is not None]
 
 
 class _Log(Protocol):
@@ -223,8 +238,11 @@ def _describe_identity(identity: tuple[db.Identity | None, db.Identity | None]) 
     return f"report inode {report}, operations inode {operations}"
 
 
-def keep_warm(flask_app: Flask, log: _Log, interval: float = KEEP_WARM_INTERVAL_S) -> threading.Thread:
-    """Fill this process's caches again, in the background, whenever the database files change.
+def keep_warm(
+    flask_app: Flask, log: _Log, interval: float = KEEP_WARM_INTERVAL_S, first: Sequence[auth.User | None] = ()
+) -> threading.Thread:
+    """Fill this process's caches again, in the background, whenever the database files change; first
+    (when given) as each of `first` (`warm_up_plan`'s second part).
 
     An import or a rebuild replaces a file atomically, and the caches follow the files: without
     this, the first request of each view after the change computes its results again (up to a
@@ -235,6 +253,14 @@ def keep_warm(flask_app: Flask, log: _Log, interval: float = KEEP_WARM_INTERVAL_
 
     def run() -> None:
         seen = db.files_identity()
+        if first:
+            start = time.perf_counter()
+            try:
+                warm_up(flask_app, first)
+            except Exception:  # the requests fill the caches as they come
+                log.exception("background cache warm-up failed")
+            else:
+                log.info("caches warmed for %d more access(es) in %.1f s", len(first), time.perf_counter() - start)
         while True:
             time.sleep(interval)
             current = db.files_identity()

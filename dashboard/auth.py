@@ -30,7 +30,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -51,6 +51,9 @@ DEFAULT_USER_HEADER = "X-Forwarded-User"
 PROXY_SECRET_HEADER = "X-Proxy-Secret"
 REALM = "NPNRU"
 USER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+#: Distinct operational-data accesses (national, each set of regions) whose views each worker
+#: prepares ahead when authentication is on (`warm_up_users`).
+MAX_WARM_ACCESSES = 20
 #: Paths served without authentication: static files only (no data).
 PUBLIC_PREFIXES = ("/_dash-component-suites/", "/assets/", "/_favicon")
 
@@ -72,7 +75,7 @@ class User:
     name: str
     role: str
     regions: tuple[str, ...] = ()
-    password_hash: str | None = None
+    password_hash: str | None = field(default=None, repr=False)  # kept out of logs and tracebacks
 
     @property
     def allowed_regions(self) -> tuple[str, ...] | None:
@@ -304,6 +307,34 @@ def install(server: Flask) -> None:
 def current_user() -> User | None:
     """The authenticated user of the current request (None: anonymous, or no request)."""
     return g.get("npnru_user") if has_request_context() else None
+
+
+def warm_up_users(limit: int = MAX_WARM_ACCESSES) -> list[User]:
+    """One user of each distinct operational-data access of the users file, whose views the workers
+    prepare ahead (`app.warm_up`): the national access first, then the regional ones shared by the
+    most users (ties by regions), at most `limit`. Empty with authentication off (the anonymous
+    warm-up sees what every request sees) or when the configuration or the users file is invalid
+    (every request is refused then)."""
+    try:
+        config = auth_config()
+        if config.mode == "off":
+            return []
+        users = load_users(config.users_file)
+    except AuthError:
+        return []
+    by_access: dict[tuple[str, ...] | None, list[User]] = {}
+    for user in sorted(users.values(), key=lambda u: u.name):
+        by_access.setdefault(user.allowed_regions, []).append(user)
+    ordered = sorted(by_access.items(), key=lambda item: (item[0] is not None, -len(item[1]), item[0] or ()))
+    return [members[0] for _, members in ordered[:limit]]
+
+
+def act_as(user: User | None) -> None:
+    """Within a warm-up request context of the app itself (never a client's request: a client cannot
+    set the WSGI environ key), run as `user`. RuntimeError anywhere else."""
+    if not (has_request_context() and request.environ.get("npnru.warmup")):
+        raise RuntimeError("act_as is for the app's own warm-up requests only")
+    g.npnru_user = user
 
 
 # --- Operational data access --------------------------------------------------------------------------

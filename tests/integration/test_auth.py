@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from pathlib import Path
 
 import duckdb
@@ -355,3 +356,73 @@ def test_every_operational_query_applies_allowed_regions(real_operations_db):
             ops_queries.allowed_clause(("84; DROP TABLE operations",))
     finally:
         con.close()
+
+
+# --- Warm-up -------------------------------------------------------------------------------------------
+
+
+def suivi_queries_as(app_client, name: str) -> None:
+    """The /suivi views of every snapshot, as user `name`."""
+    from dashboard import db
+    from dashboard.pages import suivi
+
+    with app_client.application.test_request_context("/suivi", headers=basic(name)):
+        assert auth.authenticate() is None
+        for as_of in WEEKLY_AS_OF:
+            suivi.views(db.cursor(), Filters(instantane=as_of.isoformat()))
+
+
+def test_the_warm_up_prepares_the_views_of_each_access(app_client, basic_mode):
+    """With authentication on, an anonymous warm-up sees no operational data: the workers warm up as
+    one user of each access too (national before serving, the regional ones in the background), and
+    every user's first /suivi views are answered from the caches."""
+    from dashboard import app as app_module
+
+    from .test_weekly_pages import count_weekly_queries, drop_caches
+
+    now, later = app_module.warm_up_plan()
+    assert now[0] is None and [u.name for u in now[1:]] == ["nat"]
+    assert [u.name for u in later] == ["ara"]  # "sso" has the same access
+    with app_client.application.test_request_context("/suivi"):
+        drop_caches()
+    app_module.warm_up(app_client.application, [None])
+    calls = count_weekly_queries(basic_mode)
+    suivi_queries_as(app_client, "nat")
+    assert "flows" in calls  # the anonymous warm-up prepared nothing a user sees
+    with app_client.application.test_request_context("/suivi"):
+        drop_caches()
+    app_module.warm_up(app_client.application)  # everyone, as `keep_warm` after a rebuild
+    calls.clear()
+    for name in ("nat", "ara"):
+        suivi_queries_as(app_client, name)
+    assert calls == []
+
+
+def test_the_regional_accesses_are_warmed_in_the_background(app_client, basic_mode):
+    from dashboard import app as app_module
+
+    from .test_weekly_pages import count_weekly_queries, drop_caches
+
+    class Log:
+        def __init__(self) -> None:
+            self.lines: list[str] = []
+
+        def info(self, msg: str, *args: object) -> None:
+            self.lines.append(msg % args)
+
+        def exception(self, msg: str, *args: object) -> None:
+            self.lines.append("failed: " + msg % args)
+
+    with app_client.application.test_request_context("/suivi"):
+        drop_caches()
+    _, later = app_module.warm_up_plan()
+    log = Log()
+    thread = app_module.keep_warm(app_client.application, log, interval=3600, first=later)
+    deadline = time.monotonic() + 60
+    while not log.lines and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert thread.is_alive()
+    assert log.lines and log.lines[0].startswith("caches warmed for 1 more access(es) in"), log.lines
+    calls = count_weekly_queries(basic_mode)
+    suivi_queries_as(app_client, "ara")
+    assert calls == []

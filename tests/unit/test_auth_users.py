@@ -106,3 +106,44 @@ def test_the_user_command_reads_the_password_from_stdin(tmp_path: Path, monkeypa
     assert main(["user", "remove", "sso"]) == 1
     assert set(auth.load_users(path)) == {"ara"}
     assert not [p for p in os.listdir(path.parent) if p.endswith(".tmp")]
+
+
+def test_the_warm_up_runs_as_one_user_of_each_access(tmp_path: Path, monkeypatch):
+    """`warm_up_users`: the national access first, then the regional accesses shared by the most
+    users; none with authentication off or an unreadable users file."""
+    path = tmp_path / "users.json"
+    for name, role, regions in (
+        ("zoe", "regional", ("11",)),
+        ("ana", "regional", ("84",)),
+        ("bob", "regional", ("84",)),
+        ("cyd", "regional", ("84", "11")),
+        ("nat2", "national", ()),
+        ("nat1", "national", ()),
+    ):
+        auth.add_user(path, name, role, regions, "x")
+    monkeypatch.setenv("NPNRU_USERS_FILE", str(path))
+    monkeypatch.delenv("NPNRU_AUTH", raising=False)
+    assert auth.warm_up_users() == []  # off: the anonymous warm-up covers every request
+    monkeypatch.setenv("NPNRU_AUTH", "basic")
+    chosen = auth.warm_up_users()
+    assert [u.name for u in chosen] == ["nat1", "ana", "zoe", "cyd"]
+    assert [u.allowed_regions for u in chosen] == [None, ("84",), ("11",), ("84", "11")]
+    assert [u.name for u in auth.warm_up_users(limit=2)] == ["nat1", "ana"]
+    path.write_text("{", encoding="utf-8")
+    assert auth.warm_up_users() == []  # every request is refused then: nothing to prepare
+
+
+def test_acting_as_a_user_is_for_the_warm_up_requests_only():
+    from flask import Flask
+
+    app = Flask(__name__)
+    user = auth.User("nat", "national")
+    with app.test_request_context("/suivi"), pytest.raises(RuntimeError):
+        auth.act_as(user)  # a client's request: refused, whatever it sends
+    with app.test_request_context("/suivi", headers={"npnru.warmup": "1"}), pytest.raises(RuntimeError):
+        auth.act_as(user)
+    with pytest.raises(RuntimeError):
+        auth.act_as(user)  # no request at all
+    with app.test_request_context("/suivi", environ_base={"npnru.warmup": True}):
+        auth.act_as(user)
+        assert auth.current_user() == user
