@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+import urllib.request
 from pathlib import Path
 
 import duckdb
@@ -426,3 +427,28 @@ def test_the_regional_accesses_are_warmed_in_the_background(app_client, basic_mo
     calls = count_weekly_queries(basic_mode)
     suivi_queries_as(app_client, "ara")
     assert calls == []
+
+
+def test_gunicorn_workers_warm_up_as_each_access(built_db: Path, real_operations_db: Path, users_file: Path, tmp_path):
+    """gunicorn.conf.py with authentication on: each worker warms up as the national access before it
+    serves, then as the regional one in the background, and logs both."""
+    from ..servers import gunicorn_server
+
+    log_path = tmp_path / "gunicorn.log"
+    env = {
+        "NPNRU_DB": str(built_db),
+        "NPNRU_OPERATIONS_DB": str(real_operations_db),
+        "NPNRU_USERS_FILE": str(users_file),
+        "NPNRU_AUTH": "basic",
+    }
+    with gunicorn_server(env, log_path, probe="/assets/02-dashboard.css") as (url, _):
+        deadline = time.monotonic() + 60
+        while log_path.read_text().count("caches warmed for 1 more access(es)") < 2 and time.monotonic() < deadline:
+            time.sleep(0.3)
+        log = log_path.read_text()
+        request = urllib.request.Request(url + "/_dash-layout", headers=basic("ara"))
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 200
+    assert log.count("caches warmed in") >= 2, log[-2000:]  # both workers, before serving
+    assert log.count("caches warmed for 1 more access(es)") >= 2, log[-2000:]  # then "ara"'s access
+    assert "warm-up failed" not in log
