@@ -53,7 +53,16 @@
      * digest of its content: components/chart_card.py `with_revision`) that is, in full, the one the
      * chart was last drawn from (data, layout and config, compared as JSON before plotly.js sees
      * them) is not drawn again. Anything else goes through: a figure changed in the browser keeps
-     * its revision (presentation mode resizes charts through their figure), and is drawn. */
+     * its revision (presentation mode resizes charts through their figure), and is drawn.
+     *
+     * A figure that is drawn is laid out afresh: plotly.js keeps, from the chart's previous draw, the
+     * room each margin pusher (axis labels with `automargin`, the legend) asked for, lays the new
+     * figure out with it, and once the new labels and legend are drawn finds the margins changed and
+     * draws the whole chart a second time. That happened at each filter change that shortens the
+     * labels or changes the chart's height (every /prets territory chart on a region pick). Forgetting
+     * it (`_fullLayout._pushmargin`, rebuilt by every draw) starts from the figure's own margins, as
+     * a first draw does: the same drawing, once, and a second pass only where the new labels
+     * overflow them (the server sizes them: figures/label_width.py). */
     function skipUnchangedFigures(Plotly) {
         var react = Plotly && Plotly.react;
         if (typeof react !== "function" || react.npnruSkipsUnchanged) {
@@ -79,6 +88,9 @@
             }
             if (node) {
                 node.npnruDrawnFigure = drawn;
+                if (node._fullLayout && node._fullLayout._pushmargin) {
+                    node._fullLayout._pushmargin = {};
+                }
             }
             return react.apply(this, arguments);
         };

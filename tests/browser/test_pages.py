@@ -286,3 +286,47 @@ def test_b012_the_quality_page_follows_its_filters_in_place(browser, live_server
     )
     assert browser.find_element(By.ID, ids.FINDINGS_COUNT).text.startswith("0 incohérence")
     assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
+
+
+COUNT_FULL_DRAWS_JS = """
+window.npnruFullDraws = {};
+for (const p of document.querySelectorAll('.dash-graph .js-plotly-plot')) {
+  const id = p.closest('.dash-graph').id;
+  window.npnruFullDraws[id] = 0;
+  if (!p.npnruFullCounted) {
+    p.npnruFullCounted = true;
+    p.on('plotly_beforeplot', () => { window.npnruFullDraws[id] += 1; });
+  }
+}
+"""
+
+
+def test_b013_a_filter_change_draws_each_changed_chart_once(browser, live_server):
+    """plotly.js laid a new figure out with the margins the previous one's labels and legend asked
+    for, then drew the chart a second time: each /prets territory chart, at each region pick
+    (shorter labels, another height). assets/05-plotly.js lets each new figure start from its own
+    margins: one draw each way. The axis labels still widen a margin too narrow for them."""
+    browser.get(live_server + "/prets")
+    wait_for_charts(browser)
+    charts = [ids.chart(name) for name in ("prets-territoires", "prets-taux", "prets-decaisses")]
+    set_props = "window.dash_clientside.set_props(arguments[0], {value: arguments[1]})"
+    for regions in (["84"], []):
+        browser.execute_script(COUNT_FULL_DRAWS_JS)
+        browser.execute_script(set_props, ids.filter_control("regions"), regions)
+        WebDriverWait(browser, 10).until(
+            lambda d: all(d.execute_script("return arguments[0].map(id => window.npnruFullDraws[id])", charts))
+        )
+        wait_for_charts(browser)
+        time.sleep(0.5)  # a second draw would show by now
+        draws = browser.execute_script("return window.npnruFullDraws")
+        assert [draws[c] for c in charts] == [1, 1, 1], (regions, draws)
+    narrow = """
+        const gd = document.getElementById(arguments[0]).querySelector('.js-plotly-plot');
+        const layout = Object.assign({}, gd.layout, {margin: Object.assign({}, gd.layout.margin, {l: 10})});
+        return Plotly.react(gd, gd.data, layout).then(() => [gd._fullLayout.margin.l, gd._fullLayout._size.l,
+            Math.min(...Array.from(gd.querySelectorAll('.ytick text')).map(t => t.getBoundingClientRect().left))
+            - gd.getBoundingClientRect().left]);
+    """
+    margin, drawn_at, leftmost_label = browser.execute_script(narrow, charts[0])
+    assert margin == 10 and drawn_at > 100 and leftmost_label >= 0  # automargin widened it for the labels
+    assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
