@@ -43,7 +43,7 @@
             throw new Error("plotly.js did not define window.Plotly");
         }
         skipNoOpResizes(property.value);
-        skipUnchangedFigures(property.value);
+        drawEachFigureOnce(property.value);
     }
 
     /* A page's update callback answers every chart of the page, and dcc.Graph hands each new figure
@@ -63,7 +63,7 @@
      * it (`_fullLayout._pushmargin`, rebuilt by every draw) starts from the figure's own margins, as
      * a first draw does: the same drawing, once, and a second pass only where the new labels
      * overflow them (the server sizes them: figures/label_width.py). */
-    function skipUnchangedFigures(Plotly) {
+    function drawEachFigureOnce(Plotly) {
         var react = Plotly && Plotly.react;
         if (typeof react !== "function" || react.npnruSkipsUnchanged) {
             return;

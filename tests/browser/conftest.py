@@ -89,6 +89,27 @@ def wait_for_charts(driver: webdriver.Chrome, timeout: float = 20) -> int:
     return int(count)
 
 
+_COUNT_CHART_EVENTS_JS = """
+const [event, counts] = arguments;
+window[counts] = {};
+for (const p of document.querySelectorAll('.dash-graph .js-plotly-plot')) {
+  const id = p.closest('.dash-graph').id;
+  window[counts][id] = 0;
+  p.npnruCounted = p.npnruCounted || {};
+  if (!p.npnruCounted[counts]) {
+    p.npnruCounted[counts] = true;
+    p.on(event, () => { window[counts][id] += 1; });
+  }
+}
+"""
+
+
+def count_chart_events(driver: webdriver.Chrome, event: str, counts: str) -> None:
+    """From now on, count each chart's plotly.js `event` in `window[counts]` (chart box id -> count,
+    reset to 0 by each call)."""
+    driver.execute_script(_COUNT_CHART_EVENTS_JS, event, counts)
+
+
 def screenshot(driver: webdriver.Chrome, name: str) -> Path:
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     height = driver.execute_script("return document.body.scrollHeight")

@@ -13,7 +13,15 @@ from selenium.webdriver.support.ui import WebDriverWait
 from dashboard import ids
 from dashboard.geometry import load_geometry
 
-from .conftest import choose_option, element, non_local, requested_urls, screenshot, wait_for_charts
+from .conftest import (
+    choose_option,
+    count_chart_events,
+    element,
+    non_local,
+    requested_urls,
+    screenshot,
+    wait_for_charts,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -288,19 +296,6 @@ def test_b012_the_quality_page_follows_its_filters_in_place(browser, live_server
     assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
 
 
-COUNT_FULL_DRAWS_JS = """
-window.npnruFullDraws = {};
-for (const p of document.querySelectorAll('.dash-graph .js-plotly-plot')) {
-  const id = p.closest('.dash-graph').id;
-  window.npnruFullDraws[id] = 0;
-  if (!p.npnruFullCounted) {
-    p.npnruFullCounted = true;
-    p.on('plotly_beforeplot', () => { window.npnruFullDraws[id] += 1; });
-  }
-}
-"""
-
-
 def test_b013_a_filter_change_draws_each_changed_chart_once(browser, live_server):
     """plotly.js laid a new figure out with the margins the previous one's labels and legend asked
     for, then drew the chart a second time: each /prets territory chart, at each region pick
@@ -311,7 +306,7 @@ def test_b013_a_filter_change_draws_each_changed_chart_once(browser, live_server
     charts = [ids.chart(name) for name in ("prets-territoires", "prets-taux", "prets-decaisses")]
     set_props = "window.dash_clientside.set_props(arguments[0], {value: arguments[1]})"
     for regions in (["84"], []):
-        browser.execute_script(COUNT_FULL_DRAWS_JS)
+        count_chart_events(browser, "plotly_beforeplot", "npnruFullDraws")
         browser.execute_script(set_props, ids.filter_control("regions"), regions)
         WebDriverWait(browser, 10).until(
             lambda d: all(d.execute_script("return arguments[0].map(id => window.npnruFullDraws[id])", charts))

@@ -18,7 +18,7 @@ from dashboard.extracts.store import attach_operations
 from dashboard.figures.weekly import meur, signed
 
 from ..servers import gunicorn_server
-from .conftest import element, non_local, requested_urls, screenshot, wait_for_charts
+from .conftest import count_chart_events, element, non_local, requested_urls, screenshot, wait_for_charts
 
 pytestmark = pytest.mark.browser
 DELTA_TITLE = "Évolution depuis la dernière revue"
@@ -158,19 +158,6 @@ def test_bw004_choosing_a_snapshot_rewrites_the_header_key_figures_and_tables(br
     assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
 
 
-COUNT_DRAWS_JS = """
-window.npnruDraws = {};
-for (const p of document.querySelectorAll('.dash-graph .js-plotly-plot')) {
-  const id = p.closest('.dash-graph').id;
-  window.npnruDraws[id] = 0;
-  if (!p.npnruCounted) {
-    p.npnruCounted = true;
-    p.on('plotly_afterplot', () => { window.npnruDraws[id] = (window.npnruDraws[id] || 0) + 1; });
-  }
-}
-"""
-
-
 def test_bw005_a_change_redraws_only_the_charts_it_changes(browser, weekly_server):
     """ "Par an" changes the flows chart only: the page's answer carries the five figures, and the four
     that come back as they were (same `datarevision`) are not drawn again. Picking another snapshot
@@ -184,7 +171,7 @@ def test_bw005_a_change_redraws_only_the_charts_it_changes(browser, weekly_serve
     )
     before = browser.execute_script(revisions, charts)
     assert all(before) and len(set(before)) == 5
-    browser.execute_script(COUNT_DRAWS_JS)
+    count_chart_events(browser, "plotly_afterplot", "npnruDraws")
     set_props = "window.dash_clientside.set_props(arguments[0], {value: arguments[1]})"
     browser.execute_script(set_props, ids.filter_control("pas"), "annee")
     WebDriverWait(browser, 10).until(lambda d: d.execute_script("return window.npnruDraws[arguments[0]]", charts[1]))
@@ -198,7 +185,7 @@ def test_bw005_a_change_redraws_only_the_charts_it_changes(browser, weekly_serve
     ]
     titles = "return arguments[0].map(id => document.getElementById(id).querySelector('.main-svg .gtitle') !== null);"
     assert all(browser.execute_script(titles, charts))  # the charts left alone are still drawn
-    browser.execute_script(COUNT_DRAWS_JS)
+    count_chart_events(browser, "plotly_afterplot", "npnruDraws")
     browser.execute_script(set_props, ids.filter_control("instantane"), "2025-01-07")
     WebDriverWait(browser, 10).until(lambda d: all(d.execute_script("return Object.values(window.npnruDraws)")))
     assert set(browser.execute_script(revisions, charts)).isdisjoint(after)
